@@ -1,0 +1,338 @@
+//! The top level of a config document: limits, sections, and assembling the [`Config`].
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::diagnostics::{Diagnostic, Diagnostics, Severity};
+use super::experiments::{parse_experiment, parse_holdout, parse_layer};
+use super::flags::{compile_rule, parse_flag, parse_metadata};
+use super::policies::parse_policy;
+use super::{references, Config, Entity, Named};
+use crate::context::json_type_name;
+use crate::error::{Error, ErrorKind};
+use crate::json_path;
+use crate::limits::Limits;
+
+const SECTIONS: [&str; 10] = [
+    "$schema",
+    "schema",
+    "revision",
+    "metadata",
+    "flags",
+    "$evaluators",
+    "experiments",
+    "layers",
+    "holdouts",
+    "policies",
+];
+
+pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
+    if json.len() > limits.max_document_bytes {
+        return Err(limit(format!(
+            "the document is {} bytes, more than the limit of {}",
+            json.len(),
+            limits.max_document_bytes
+        )));
+    }
+    let root: Value = serde_json::from_str(json).map_err(|e| {
+        // serde_json stops at 128 levels of nesting on its own (protecting the stack); report that
+        // as the limit it is, not as bad JSON.
+        if e.to_string().starts_with("recursion limit exceeded") {
+            limit(format!(
+                "JSON nesting is deeper than the limit of {} levels",
+                limits.max_json_depth
+            ))
+        } else {
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("the document is not valid JSON: {e}"),
+            )
+        }
+    })?;
+    if json_depth(&root) > limits.max_json_depth {
+        return Err(limit(format!(
+            "JSON nesting is deeper than the limit of {} levels",
+            limits.max_json_depth
+        )));
+    }
+    let Value::Object(top) = &root else {
+        return Err(invalid(format!(
+            "$: a config must be a JSON object, not {}",
+            json_type_name(&root)
+        )));
+    };
+    check_schema_version(top)?;
+
+    let mut diags = Diagnostics::default();
+    for key in top.keys() {
+        if !SECTIONS.contains(&key.as_str()) {
+            diags.warning(
+                &json_path::key("", key),
+                "unknown top-level field (ignored)",
+            );
+        }
+    }
+    let revision = match top.get("revision") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(invalid(format!(
+                "revision: must be a string, not {}",
+                json_type_name(other)
+            )))
+        }
+    };
+    let set_metadata = top
+        .get("metadata")
+        .and_then(|m| parse_metadata(m, "metadata", &mut diags));
+    let evaluators = parse_evaluators(top.get("$evaluators"), limits, &mut diags)?;
+    let flag_entries = flag_entries(top)?;
+    if flag_entries.len() > limits.max_flags {
+        return Err(limit(format!(
+            "flags: {} flags, more than the limit of {}",
+            flag_entries.len(),
+            limits.max_flags
+        )));
+    }
+
+    let mut flags: Vec<Named<_>> = Vec::with_capacity(flag_entries.len());
+    let mut flag_index = HashMap::with_capacity_and_hasher(flag_entries.len(), Default::default());
+    for (key, value, path, extra) in flag_entries {
+        if flag_index.contains_key(key) {
+            diags.error(&path, format!("duplicate flag key \"{key}\""));
+            continue;
+        }
+        let entity = entity(&mut diags, |diags| {
+            parse_flag(
+                value,
+                &path,
+                set_metadata.as_ref(),
+                evaluators,
+                limits,
+                extra,
+                diags,
+            )
+        });
+        flag_index.insert(Box::from(key), flags.len());
+        flags.push((key.into(), entity));
+    }
+
+    let experiments = section(
+        top,
+        "experiments",
+        limits.max_experiments,
+        &mut diags,
+        |v, p, d| parse_experiment(v, p, evaluators, limits, d),
+    )?;
+    let layers = section(
+        top,
+        "layers",
+        limits.max_experiments,
+        &mut diags,
+        parse_layer,
+    )?;
+    let holdouts = section(
+        top,
+        "holdouts",
+        limits.max_experiments,
+        &mut diags,
+        parse_holdout,
+    )?;
+    let policies = section(
+        top,
+        "policies",
+        limits.max_policies,
+        &mut diags,
+        parse_policy,
+    )?;
+
+    let mut config = Config {
+        revision,
+        flags,
+        flag_index,
+        experiments,
+        layers,
+        holdouts,
+        policies,
+        diagnostics: Vec::new(),
+    };
+    references::check(
+        &mut config,
+        top.get("experiments").and_then(Value::as_object),
+        &mut diags,
+    );
+    config.diagnostics = diags.items;
+    Ok(config)
+}
+
+/// Runs an entity parser; any error-severity diagnostic it pushes makes the entity broken.
+fn entity<T>(
+    diags: &mut Diagnostics,
+    parse: impl FnOnce(&mut Diagnostics) -> Option<T>,
+) -> Entity<T> {
+    let before = diags.items.len();
+    let parsed = parse(diags);
+    let first_error = diags
+        .items
+        .get(before..)
+        .and_then(|new| new.iter().find(|d| d.severity == Severity::Error))
+        .map(Diagnostic::to_string);
+    match (parsed, first_error) {
+        (Some(value), None) => Entity::Ready(value),
+        (_, Some(message)) => Entity::Broken(message),
+        // A parser that returns nothing without saying why is a bug; stay safe and say so.
+        (None, None) => Entity::Broken("invalid (no detail available)".to_owned()),
+    }
+}
+
+/// A top-level section that maps keys to entities (`experiments`, `layers`, ...).
+fn section<T>(
+    top: &Map<String, Value>,
+    name: &str,
+    max: usize,
+    diags: &mut Diagnostics,
+    mut parse: impl FnMut(&Value, &str, &mut Diagnostics) -> Option<T>,
+) -> Result<Vec<Named<T>>, Error> {
+    let map = match top.get(name) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(invalid(format!(
+                "{name}: must be an object of named entries, not {}",
+                json_type_name(other)
+            )))
+        }
+    };
+    if map.len() > max {
+        return Err(limit(format!(
+            "{name}: {} entries, more than the limit of {max}",
+            map.len()
+        )));
+    }
+    Ok(map
+        .iter()
+        .map(|(key, value)| {
+            let path = json_path::key(name, key);
+            let entity = entity(diags, |diags| parse(value, &path, diags));
+            (key.as_str().into(), entity)
+        })
+        .collect())
+}
+
+/// `(key, definition, path, extra allowed fields)` for each flag, from the map form or, in a
+/// document that declares flagd's daemon schema, the array form.
+type FlagEntry<'v> = (&'v str, &'v Value, String, &'static [&'static str]);
+
+fn flag_entries(top: &Map<String, Value>) -> Result<Vec<FlagEntry<'_>>, Error> {
+    match top.get("flags") {
+        Some(Value::Object(map)) => Ok(map
+            .iter()
+            .map(|(key, value)| (key.as_str(), value, json_path::key("flags", key), &[][..]))
+            .collect()),
+        // The array form belongs to the flagd daemon's schema (flagd.json); the provider schema
+        // (flags.json), which a config follows by default, only has the map form.
+        Some(Value::Array(items)) if declares_flagd_daemon_schema(top) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let path = json_path::index("flags", i);
+                match item.get("key") {
+                    Some(Value::String(key)) if !key.is_empty() => {
+                        Ok((key.as_str(), item, path, &["key"][..]))
+                    }
+                    _ => Err(invalid(format!(
+                        "{path}.key: a flag in the array form needs a non-empty string key"
+                    ))),
+                }
+            })
+            .collect(),
+        Some(Value::Array(_)) => Err(invalid(
+            "flags: must be an object of flag keys to flags (the array form is only for documents \
+             whose $schema is flagd's daemon schema, flagd.json)",
+        )),
+        Some(other) => Err(invalid(format!(
+            "flags: must be an object of flag keys to flags, not {}",
+            json_type_name(other)
+        ))),
+        None => Err(invalid("flags: missing (required, may be {})")),
+    }
+}
+
+fn declares_flagd_daemon_schema(top: &Map<String, Value>) -> bool {
+    top.get("$schema")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.ends_with("/flagd.json") || s == "flagd.json")
+}
+
+/// `$evaluators`: named rules. Each is compiled once on its own so its problems are reported at
+/// its own path; flags that `$ref` it compile the expansion.
+fn parse_evaluators<'v>(
+    value: Option<&'v Value>,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Result<Option<&'v Map<String, Value>>, Error> {
+    let map = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(invalid(format!(
+                "$evaluators: must be an object of named rules, not {}",
+                json_type_name(other)
+            )))
+        }
+    };
+    for (name, rule) in map {
+        let path = json_path::key("$evaluators", name);
+        if rule.is_object() {
+            compile_rule(rule, &path, Some(map), limits, diags);
+        } else {
+            diags.error(
+                &path,
+                format!(
+                    "must be a JSON Logic rule (an object), not {}",
+                    json_type_name(rule)
+                ),
+            );
+        }
+    }
+    Ok(Some(map))
+}
+
+fn check_schema_version(top: &Map<String, Value>) -> Result<(), Error> {
+    match top.get("schema") {
+        None => Ok(()),
+        Some(v) if v.as_u64() == Some(1) => Ok(()),
+        Some(_) => Err(invalid(
+            "schema: unsupported config schema (this version of Tandem reads schema 1)",
+        )),
+    }
+}
+
+/// The deepest nesting of arrays and objects, counted without recursion.
+fn json_depth(root: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(root, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        match value {
+            Value::Array(items) => {
+                deepest = deepest.max(depth);
+                stack.extend(items.iter().map(|child| (child, depth + 1)));
+            }
+            Value::Object(map) => {
+                deepest = deepest.max(depth);
+                stack.extend(map.values().map(|child| (child, depth + 1)));
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidConfig, message)
+}
+
+fn limit(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::LimitExceeded, message)
+}

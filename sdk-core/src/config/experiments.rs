@@ -1,0 +1,426 @@
+//! Experiments, layers and holdouts: parsed, validated and kept for the experiment evaluator.
+
+use serde_json::{Map, Value};
+
+use super::diagnostics::Diagnostics;
+use super::fields::{as_u32, object, opt_bool, opt_number_in, opt_str, reject_unknown};
+use super::flags::compile_rule;
+use crate::clock::Timestamp;
+use crate::context::json_type_name;
+use crate::json_path;
+use crate::limits::Limits;
+use crate::targeting::Rule;
+
+/// Where an experiment is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExperimentStatus {
+    Draft,
+    Running,
+    Stopped,
+}
+
+/// A validated experiment. Fields not read yet are read by the experiment evaluator.
+#[derive(Debug, Clone)]
+#[expect(
+    dead_code,
+    reason = "the experiment evaluator reads these (DESIGN §3 step 5)"
+)]
+pub(crate) struct Experiment {
+    pub(crate) flag: Box<str>,
+    pub(crate) status: ExperimentStatus,
+    pub(crate) layer: Option<Box<str>>,
+    /// Context path of the unit of randomisation (default `targetingKey`).
+    pub(crate) unit: Box<str>,
+    pub(crate) audience: Option<Rule>,
+    /// Variant names and integer weights, in order.
+    pub(crate) allocation: Vec<(Box<str>, u32)>,
+    pub(crate) start: Option<Timestamp>,
+    pub(crate) end: Option<Timestamp>,
+    /// Percent of units in the implicit layer of an experiment without a layer.
+    pub(crate) traffic: f64,
+    pub(crate) salt: Option<Box<str>>,
+    pub(crate) sticky: bool,
+}
+
+/// A layer: slices of `[0, 10000)` owned by experiments, mutually exclusive.
+#[derive(Debug, Clone)]
+#[expect(dead_code, reason = "the experiment evaluator reads these (DESIGN §4)")]
+pub(crate) struct Layer {
+    pub(crate) salt: Option<Box<str>>,
+    /// `(experiment, [start, end))`, sorted by start.
+    pub(crate) ranges: Vec<(Box<str>, u32, u32)>,
+}
+
+/// Which experiments a holdout covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HoldoutScope {
+    All,
+    Only(Vec<Box<str>>),
+}
+
+/// A holdout: a share of units that sees only default variants.
+#[derive(Debug, Clone)]
+#[expect(dead_code, reason = "the experiment evaluator reads these (DESIGN §4)")]
+pub(crate) struct Holdout {
+    pub(crate) percent: f64,
+    pub(crate) scope: HoldoutScope,
+    pub(crate) salt: Option<Box<str>>,
+}
+
+/// Buckets in the layer space (DESIGN §4).
+pub(crate) const BUCKETS: u32 = 10_000;
+
+const EXPERIMENT_FIELDS: [&str; 13] = [
+    "flag",
+    "status",
+    "layer",
+    "unit",
+    "audience",
+    "allocation",
+    "start",
+    "end",
+    "traffic",
+    "salt",
+    "sticky",
+    "metrics",
+    "description",
+];
+
+pub(crate) fn parse_experiment(
+    value: &Value,
+    path: &str,
+    evaluators: Option<&Map<String, Value>>,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Option<Experiment> {
+    let map = object(value, path, "an experiment", diags)?;
+    let mut ok = reject_unknown(map, path, &EXPERIMENT_FIELDS, diags);
+    let flag = match opt_str(map, "flag", path, diags) {
+        Ok(Some(flag)) => Some(flag),
+        Ok(None) => {
+            diags.error(
+                &json_path::key(path, "flag"),
+                "missing (required: the flag it splits)",
+            );
+            None
+        }
+        Err(()) => None,
+    };
+    let status = parse_status(map.get("status"), &json_path::key(path, "status"), diags);
+    let layer = opt_str(map, "layer", path, diags);
+    let unit = opt_str(map, "unit", path, diags);
+    let salt = opt_str(map, "salt", path, diags);
+    let sticky = opt_bool(map, "sticky", path, diags);
+    let traffic = opt_number_in(map, "traffic", path, (0.0, 100.0), diags);
+    if let (Ok(Some(_)), Ok(Some(_))) = (&layer, &traffic) {
+        diags.error(
+            &json_path::key(path, "traffic"),
+            "traffic applies only to an experiment without a layer (a layer's ranges set its share)",
+        );
+        ok = false;
+    }
+    let audience = match map.get("audience") {
+        None | Some(Value::Null) => Some(None),
+        Some(rule @ Value::Object(_)) => compile_rule(
+            rule,
+            &json_path::key(path, "audience"),
+            evaluators,
+            limits,
+            diags,
+        )
+        .map(Some),
+        Some(other) => {
+            diags.error(
+                &json_path::key(path, "audience"),
+                format!(
+                    "must be a JSON Logic rule (an object), not {}",
+                    json_type_name(other)
+                ),
+            );
+            None
+        }
+    };
+    let allocation = parse_allocation(
+        map.get("allocation"),
+        &json_path::key(path, "allocation"),
+        diags,
+    );
+    let start = parse_time(map, "start", path, diags);
+    let end = parse_time(map, "end", path, diags);
+    if let (Ok(Some(start)), Ok(Some(end))) = (start, end) {
+        if start >= end {
+            diags.error(&json_path::key(path, "end"), "must be later than start");
+            ok = false;
+        }
+    }
+    if let Some(metrics) = map.get("metrics") {
+        ok &= parse_metrics(metrics, &json_path::key(path, "metrics"), diags);
+    }
+    if let Some(description) = map.get("description") {
+        if !description.is_string() {
+            diags.error(&json_path::key(path, "description"), "must be a string");
+            ok = false;
+        }
+    }
+    let experiment = Experiment {
+        flag: flag?.into(),
+        status: status?,
+        layer: layer.ok()?.map(Into::into),
+        unit: unit.ok()?.unwrap_or("targetingKey").into(),
+        audience: audience?,
+        allocation: allocation?,
+        start: start.ok()?,
+        end: end.ok()?,
+        traffic: traffic.ok()?.unwrap_or(100.0),
+        salt: salt.ok()?.map(Into::into),
+        sticky: sticky.ok()?.unwrap_or(false),
+    };
+    ok.then_some(experiment)
+}
+
+fn parse_status(
+    value: Option<&Value>,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<ExperimentStatus> {
+    match value.and_then(Value::as_str) {
+        Some("draft") => Some(ExperimentStatus::Draft),
+        Some("running") => Some(ExperimentStatus::Running),
+        Some("stopped") => Some(ExperimentStatus::Stopped),
+        _ if value.is_none() => {
+            diags.error(
+                path,
+                r#"missing (required: "draft", "running" or "stopped")"#,
+            );
+            None
+        }
+        _ => {
+            diags.error(path, r#"must be "draft", "running" or "stopped""#);
+            None
+        }
+    }
+}
+
+fn parse_allocation(
+    value: Option<&Value>,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(Box<str>, u32)>> {
+    let shape = r#"must be a non-empty array of [variant, weight] pairs, e.g. [["control", 50], ["treatment", 50]]"#;
+    let Some(Value::Array(entries)) = value else {
+        diags.error(path, shape);
+        return None;
+    };
+    if entries.is_empty() {
+        diags.error(path, shape);
+        return None;
+    }
+    let mut allocation = Vec::with_capacity(entries.len());
+    let mut total: u64 = 0;
+    for (i, entry) in entries.iter().enumerate() {
+        let entry_path = json_path::index(path, i);
+        let pair = match entry.as_array().map(Vec::as_slice) {
+            Some([Value::String(name), weight]) => as_u32(weight).map(|w| (name, w)),
+            _ => None,
+        };
+        let Some((name, weight)) = pair else {
+            diags.error(
+                &entry_path,
+                "must be [variant name, weight] with a non-negative integer weight",
+            );
+            return None;
+        };
+        if allocation
+            .iter()
+            .any(|(seen, _): &(Box<str>, u32)| **seen == **name)
+        {
+            diags.error(
+                &entry_path,
+                format!("variant \"{name}\" is allocated twice"),
+            );
+            return None;
+        }
+        total += u64::from(weight);
+        allocation.push((name.as_str().into(), weight));
+    }
+    if total == 0 {
+        diags.error(
+            path,
+            "the weights add up to 0: at least one must be positive",
+        );
+        return None;
+    }
+    if total > u64::from(u32::MAX) {
+        diags.error(
+            path,
+            format!("the weights add up to more than {}", u32::MAX),
+        );
+        return None;
+    }
+    Some(allocation)
+}
+
+fn parse_time(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Result<Option<Timestamp>, ()> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Timestamp::parse_rfc3339(text).map(Some).map_err(|message| {
+            diags.error(&json_path::key(path, key), message);
+        }),
+        Some(other) => {
+            diags.error(
+                &json_path::key(path, key),
+                format!(
+                    "must be an RFC 3339 date-time string, not {}",
+                    json_type_name(other)
+                ),
+            );
+            Err(())
+        }
+    }
+}
+
+fn parse_metrics(value: &Value, path: &str, diags: &mut Diagnostics) -> bool {
+    let Some(map) = object(value, path, "metrics", diags) else {
+        return false;
+    };
+    let mut ok = reject_unknown(map, path, &["primary", "guardrails", "secondary"], diags);
+    ok &= opt_str(map, "primary", path, diags).is_ok();
+    for list in ["guardrails", "secondary"] {
+        match map.get(list) {
+            None => {}
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+            Some(_) => {
+                diags.error(
+                    &json_path::key(path, list),
+                    "must be an array of metric names",
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+pub(crate) fn parse_layer(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Layer> {
+    let map = object(value, path, "a layer", diags)?;
+    let mut ok = reject_unknown(map, path, &["ranges", "salt", "description"], diags);
+    let salt = opt_str(map, "salt", path, diags);
+    let ranges_path = json_path::key(path, "ranges");
+    let ranges_map = match map.get("ranges") {
+        Some(value) => object(value, &ranges_path, "ranges", diags)?,
+        None => {
+            diags.error(
+                &ranges_path,
+                "missing (required: experiment -> [[start, end], ...])",
+            );
+            return None;
+        }
+    };
+    let mut ranges = Vec::new();
+    for (experiment, list) in ranges_map {
+        let list_path = json_path::key(&ranges_path, experiment);
+        let Some(items) = list.as_array().filter(|items| !items.is_empty()) else {
+            diags.error(
+                &list_path,
+                "must be a non-empty array of [start, end] ranges",
+            );
+            ok = false;
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let bounds = match item.as_array().map(Vec::as_slice) {
+                Some([start, end]) => as_u32(start).zip(as_u32(end)),
+                _ => None,
+            };
+            match bounds {
+                Some((start, end)) if start < end && end <= BUCKETS => {
+                    ranges.push((experiment.as_str().into(), start, end));
+                }
+                _ => {
+                    diags.error(
+                        &json_path::index(&list_path, i),
+                        format!("must be [start, end) with integers 0 <= start < end <= {BUCKETS}"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ranges.sort_by_key(|&(_, start, _)| start);
+    for pair in ranges.windows(2) {
+        if let [(a, _, a_end), (b, b_start, _)] = pair {
+            if b_start < a_end {
+                diags.error(
+                    &ranges_path,
+                    format!(
+                        "ranges overlap: \"{a}\" ends at {a_end} after \"{b}\" starts at {b_start}; \
+                         experiments of one layer must be mutually exclusive"
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    let layer = Layer {
+        salt: salt.ok()?.map(Into::into),
+        ranges,
+    };
+    ok.then_some(layer)
+}
+
+pub(crate) fn parse_holdout(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Holdout> {
+    let map = object(value, path, "a holdout", diags)?;
+    let ok = reject_unknown(
+        map,
+        path,
+        &["percent", "experiments", "salt", "description"],
+        diags,
+    );
+    let salt = opt_str(map, "salt", path, diags);
+    let percent = match opt_number_in(map, "percent", path, (0.0, 100.0), diags) {
+        Ok(Some(percent)) => Some(percent),
+        Ok(None) => {
+            diags.error(
+                &json_path::key(path, "percent"),
+                "missing (required: 0 to 100)",
+            );
+            None
+        }
+        Err(()) => None,
+    };
+    let scope_path = json_path::key(path, "experiments");
+    let scope = match map.get("experiments").and_then(Value::as_array) {
+        Some(items) if items.len() == 1 && items.first().and_then(Value::as_str) == Some("*") => {
+            Some(HoldoutScope::All)
+        }
+        Some(items)
+            if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|s| s != "*")) =>
+        {
+            Some(HoldoutScope::Only(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(Into::into)
+                    .collect(),
+            ))
+        }
+        _ => {
+            diags.error(
+                &scope_path,
+                r#"must be ["*"] or a non-empty array of experiment keys"#,
+            );
+            None
+        }
+    };
+    let holdout = Holdout {
+        percent: percent?,
+        scope: scope?,
+        salt: salt.ok()?.map(Into::into),
+    };
+    ok.then_some(holdout)
+}

@@ -1,0 +1,376 @@
+//! Flags, exactly as flagd's flag-definition schema has them, plus `$policy` variants.
+
+use serde_json::{Map, Value};
+
+use super::diagnostics::Diagnostics;
+use crate::context::json_type_name;
+use crate::json_path;
+use crate::limits::Limits;
+use crate::targeting::{CompileOptions, Rule};
+
+/// Whether a flag is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlagState {
+    Enabled,
+    Disabled,
+}
+
+/// One named value of a flag.
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    pub(crate) name: Box<str>,
+    pub(crate) value: Value,
+    /// `Some(id)` when the value is `{"$policy": "id"}`: a policy bundle picks the value.
+    pub(crate) policy: Option<Box<str>>,
+}
+
+/// A compiled flag.
+#[derive(Debug, Clone)]
+pub(crate) struct Flag {
+    pub(crate) state: FlagState,
+    pub(crate) variants: Vec<Variant>,
+    pub(crate) default_variant: Option<usize>,
+    pub(crate) targeting: Option<Rule>,
+    /// Flag-set metadata overlaid with the flag's own, as flagd resolves it.
+    pub(crate) metadata: Option<Map<String, Value>>,
+    /// Indexes into the config's experiments that name this flag, in config order.
+    pub(crate) experiments: Vec<usize>,
+}
+
+impl Flag {
+    /// The index of the variant called `name`.
+    pub(crate) fn variant_index(&self, name: &str) -> Option<usize> {
+        self.variants.iter().position(|v| &*v.name == name)
+    }
+}
+
+const KNOWN_FLAG_FIELDS: [&str; 5] = [
+    "state",
+    "variants",
+    "defaultVariant",
+    "targeting",
+    "metadata",
+];
+
+/// Parses one flag. Problems go to `diags`; an error-severity problem makes the caller keep the
+/// flag as broken, so the returned value is only used when none was pushed.
+pub(crate) fn parse_flag(
+    value: &Value,
+    path: &str,
+    set_metadata: Option<&Map<String, Value>>,
+    evaluators: Option<&Map<String, Value>>,
+    limits: &Limits,
+    extra_fields: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Flag> {
+    let Value::Object(fields) = value else {
+        diags.error(
+            path,
+            format!("a flag must be an object, not {}", json_type_name(value)),
+        );
+        return None;
+    };
+    for key in fields.keys() {
+        if !KNOWN_FLAG_FIELDS.contains(&key.as_str()) && !extra_fields.contains(&key.as_str()) {
+            // flagd's schema lets flags carry extra fields, so this is only a warning.
+            diags.warning(
+                &json_path::key(path, key),
+                "unknown field in a flag (ignored)",
+            );
+        }
+    }
+    let state = parse_state(fields.get("state"), &json_path::key(path, "state"), diags);
+    let variants = parse_variants(fields.get("variants"), path, limits, diags);
+    let default_variant =
+        parse_default_variant(fields.get("defaultVariant"), &variants, path, diags);
+    let targeting = parse_targeting(fields.get("targeting"), path, evaluators, limits, diags);
+    let own_metadata = fields
+        .get("metadata")
+        .and_then(|m| parse_metadata(m, &json_path::key(path, "metadata"), diags));
+    let metadata = merge_metadata(set_metadata, own_metadata);
+    Some(Flag {
+        state: state?,
+        variants: variants?,
+        default_variant: default_variant?,
+        targeting: targeting?,
+        metadata,
+        experiments: Vec::new(),
+    })
+}
+
+fn parse_state(value: Option<&Value>, path: &str, diags: &mut Diagnostics) -> Option<FlagState> {
+    match value {
+        Some(Value::String(s)) if s == "ENABLED" => Some(FlagState::Enabled),
+        Some(Value::String(s)) if s == "DISABLED" => Some(FlagState::Disabled),
+        Some(_) => {
+            diags.error(path, r#"must be "ENABLED" or "DISABLED""#);
+            None
+        }
+        None => {
+            diags.error(path, r#"missing (required: "ENABLED" or "DISABLED")"#);
+            None
+        }
+    }
+}
+
+/// The JSON type of a variant value; all variants of a flag share one (flagd's typed flags).
+fn variant_type(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::Bool(_) => Some("boolean"),
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Object(_) => Some("object"),
+        Value::Null | Value::Array(_) => None,
+    }
+}
+
+fn parse_variants(
+    value: Option<&Value>,
+    flag_path: &str,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Variant>> {
+    let path = json_path::key(flag_path, "variants");
+    let map = match value {
+        Some(Value::Object(map)) if !map.is_empty() => map,
+        Some(Value::Object(_)) => {
+            diags.error(&path, "a flag needs at least one variant");
+            return None;
+        }
+        Some(other) => {
+            diags.error(
+                &path,
+                format!("must be an object, not {}", json_type_name(other)),
+            );
+            return None;
+        }
+        None => {
+            diags.error(&path, "missing (required: an object of named values)");
+            return None;
+        }
+    };
+    if map.len() > limits.max_variants {
+        diags.error(
+            &path,
+            format!(
+                "{} variants, more than the limit of {}",
+                map.len(),
+                limits.max_variants
+            ),
+        );
+        return None;
+    }
+    let mut ok = true;
+    let mut first_type: Option<(&'static str, &str)> = None;
+    let mut variants = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let variant_path = json_path::key(&path, name);
+        if name.is_empty() {
+            diags.error(&variant_path, "a variant name must not be empty");
+            ok = false;
+            continue;
+        }
+        let policy = policy_reference(value);
+        if let Some(Err(message)) = &policy {
+            diags.error(&variant_path, message.clone());
+            ok = false;
+            continue;
+        }
+        let policy = policy.and_then(Result::ok);
+        if policy.is_none() {
+            match (variant_type(value), first_type) {
+                (None, _) => {
+                    diags.error(
+                        &variant_path,
+                        format!(
+                            "a variant value must be a boolean, string, number or object, not {}",
+                            json_type_name(value)
+                        ),
+                    );
+                    ok = false;
+                }
+                (Some(ty), Some((first, first_name))) if ty != first => {
+                    diags.error(
+                        &variant_path,
+                        format!(
+                            "variant is a {ty} but variant \"{first_name}\" is a {first}: \
+                             all variants of a flag have one type"
+                        ),
+                    );
+                    ok = false;
+                }
+                (Some(ty), None) => first_type = Some((ty, name)),
+                (Some(_), Some(_)) => {}
+            }
+        }
+        variants.push(Variant {
+            name: name.as_str().into(),
+            value: value.clone(),
+            policy,
+        });
+    }
+    ok.then_some(variants)
+}
+
+/// `Some(Ok(id))` for `{"$policy": "id"}`, `Some(Err(..))` for a malformed policy reference,
+/// `None` for an ordinary value.
+fn policy_reference(value: &Value) -> Option<Result<Box<str>, String>> {
+    let Value::Object(map) = value else {
+        return None;
+    };
+    let target = map.get("$policy")?;
+    if map.len() != 1 {
+        return Some(Err(
+            r#"a policy variant is exactly {"$policy": "<policy id>"}, with no other fields"#
+                .into(),
+        ));
+    }
+    match target {
+        Value::String(id) if !id.is_empty() => Some(Ok(id.as_str().into())),
+        _ => Some(Err("$policy must name a policy (a non-empty string)".into())),
+    }
+}
+
+/// `Some(Some(i))` for a default variant, `Some(None)` for none (the caller's default), `None` on
+/// error.
+fn parse_default_variant(
+    value: Option<&Value>,
+    variants: &Option<Vec<Variant>>,
+    flag_path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Option<usize>> {
+    let path = json_path::key(flag_path, "defaultVariant");
+    match value {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(name)) => {
+            // Without valid variants the flag is broken already; don't pile on a second message.
+            let variants = variants.as_ref()?;
+            match variants.iter().position(|v| *v.name == **name) {
+                Some(index) => Some(Some(index)),
+                None => {
+                    diags.error(
+                        &path,
+                        format!("\"{name}\" is not one of the flag's variants"),
+                    );
+                    None
+                }
+            }
+        }
+        Some(other) => {
+            diags.error(
+                &path,
+                format!(
+                    "must be a variant name or null, not {}",
+                    json_type_name(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn parse_targeting(
+    value: Option<&Value>,
+    flag_path: &str,
+    evaluators: Option<&Map<String, Value>>,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Option<Option<Rule>> {
+    let path = json_path::key(flag_path, "targeting");
+    match value {
+        // flagd treats an absent, null or empty targeting object as "no targeting".
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Object(map)) if map.is_empty() => Some(None),
+        Some(rule @ Value::Object(_)) => {
+            compile_rule(rule, &path, evaluators, limits, diags).map(Some)
+        }
+        Some(other) => {
+            diags.error(
+                &path,
+                format!(
+                    "must be a JSON Logic rule (an object), not {}",
+                    json_type_name(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Compiles a JSON Logic rule found at `path`, turning rule problems into diagnostics.
+pub(crate) fn compile_rule(
+    rule: &Value,
+    path: &str,
+    evaluators: Option<&Map<String, Value>>,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Option<Rule> {
+    let options = CompileOptions {
+        evaluators,
+        max_depth: limits.max_rule_depth,
+        max_nodes: limits.max_rule_nodes,
+    };
+    let join = |relative: &str| {
+        if relative.is_empty() || relative.starts_with('[') {
+            format!("{path}{relative}")
+        } else {
+            format!("{path}.{relative}")
+        }
+    };
+    match Rule::compile(rule, &options) {
+        Ok(compiled) => {
+            for warning in compiled.warnings {
+                diags.violation(&join(&warning.path), warning.message);
+            }
+            Some(compiled.rule)
+        }
+        Err(problem) => {
+            diags.error(&join(&problem.path), problem.message);
+            None
+        }
+    }
+}
+
+/// Metadata: an object of boolean, string or number values (flagd's schema).
+pub(crate) fn parse_metadata(
+    value: &Value,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Map<String, Value>> {
+    let Value::Object(map) = value else {
+        diags.error(
+            path,
+            format!("metadata must be an object, not {}", json_type_name(value)),
+        );
+        return None;
+    };
+    let mut ok = true;
+    for (key, entry) in map {
+        if !matches!(entry, Value::Bool(_) | Value::String(_) | Value::Number(_)) {
+            diags.error(
+                &json_path::key(path, key),
+                format!(
+                    "a metadata value must be a boolean, string or number, not {}",
+                    json_type_name(entry)
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| map.clone())
+}
+
+fn merge_metadata(
+    set: Option<&Map<String, Value>>,
+    own: Option<Map<String, Value>>,
+) -> Option<Map<String, Value>> {
+    match (set, own) {
+        (None, own) => own,
+        (Some(set), None) => Some(set.clone()),
+        (Some(set), Some(own)) => {
+            let mut merged = set.clone();
+            merged.extend(own);
+            Some(merged)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The OpenFeature-shaped result of one evaluation.
+
+use std::borrow::Cow;
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde_json::{Map, Value};
+
+/// Why an evaluation returned what it did (OpenFeature's resolution reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The flag has no targeting and no experiments: its default variant, always.
+    Static,
+    /// The flag's default variant (or the caller's default) after targeting and experiments
+    /// did not pick a variant.
+    Default,
+    /// The targeting rule picked the variant.
+    TargetingMatch,
+    /// An experiment assigned the variant.
+    Split,
+    /// The flag is disabled: the caller's default.
+    Disabled,
+    /// Something failed: the caller's default, with an [`ErrorCode`].
+    Error,
+}
+
+impl Reason {
+    /// The OpenFeature name: `STATIC`, `DEFAULT`, `TARGETING_MATCH`, `SPLIT`, `DISABLED`, `ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Static => "STATIC",
+            Reason::Default => "DEFAULT",
+            Reason::TargetingMatch => "TARGETING_MATCH",
+            Reason::Split => "SPLIT",
+            Reason::Disabled => "DISABLED",
+            Reason::Error => "ERROR",
+        }
+    }
+}
+
+/// What failed (OpenFeature's error codes). Stable: bindings map each to a fixed code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No config has been loaded yet.
+    ProviderNotReady,
+    /// The flag is not in the config.
+    FlagNotFound,
+    /// The flag (or something it depends on) failed to load.
+    ParseError,
+    /// The flag's value is not of the requested type.
+    TypeMismatch,
+    /// The unit of randomisation is missing from the context.
+    TargetingKeyMissing,
+    /// The context is unusable for this flag.
+    InvalidContext,
+    /// Any other failure (a rule that raised an error, a targeting result that is no variant).
+    General,
+}
+
+impl ErrorCode {
+    /// The OpenFeature name, e.g. `FLAG_NOT_FOUND`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ProviderNotReady => "PROVIDER_NOT_READY",
+            ErrorCode::FlagNotFound => "FLAG_NOT_FOUND",
+            ErrorCode::ParseError => "PARSE_ERROR",
+            ErrorCode::TypeMismatch => "TYPE_MISMATCH",
+            ErrorCode::TargetingKeyMissing => "TARGETING_KEY_MISSING",
+            ErrorCode::InvalidContext => "INVALID_CONTEXT",
+            ErrorCode::General => "GENERAL",
+        }
+    }
+}
+
+/// The type a caller expects a flag's value to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlagType {
+    /// `true` / `false`.
+    Boolean,
+    /// A string.
+    String,
+    /// An integer-valued number that fits `i64`.
+    Integer,
+    /// Any number.
+    Float,
+    /// A JSON object.
+    Object,
+    /// Any JSON value: no type check.
+    Any,
+}
+
+impl FlagType {
+    /// Whether `value` has this type.
+    pub fn matches(self, value: &Value) -> bool {
+        match self {
+            FlagType::Boolean => value.is_boolean(),
+            FlagType::String => value.is_string(),
+            FlagType::Integer => as_integer(value).is_some(),
+            FlagType::Float => value.is_number(),
+            FlagType::Object => value.is_object(),
+            FlagType::Any => true,
+        }
+    }
+}
+
+/// An integer-valued JSON number as `i64` (`10` and `10.0` both are).
+pub(crate) fn as_integer(value: &Value) -> Option<i64> {
+    let n = value.as_number()?;
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // i64::MIN is exactly representable; i64::MAX is not, hence the strict upper bound.
+    (f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64).then_some(f as i64)
+}
+
+/// The result of evaluating one flag: OpenFeature's *evaluation details*. Borrowed from the
+/// client's config and the caller's default, so producing one allocates nothing on the common
+/// paths. Serializes to the camelCase JSON the CLI and bindings print, absent fields omitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationDetails<'a, T> {
+    /// The flag that was evaluated.
+    pub flag_key: &'a str,
+    /// The value: the variant's, or the caller's default.
+    pub value: T,
+    /// The variant served, when one was.
+    pub variant: Option<&'a str>,
+    /// Why this value.
+    pub reason: Reason,
+    /// What failed, when `reason` is [`Reason::Error`] (and for unit problems of experiments).
+    pub error_code: Option<ErrorCode>,
+    /// A human-readable explanation of the error (never contains context values).
+    pub error_message: Option<Cow<'a, str>>,
+    /// The flag's metadata merged over the flag set's.
+    pub flag_metadata: Option<&'a Map<String, Value>>,
+}
+
+impl<'a, T> EvaluationDetails<'a, T> {
+    /// The same details with the value mapped.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> EvaluationDetails<'a, U> {
+        EvaluationDetails {
+            flag_key: self.flag_key,
+            value: f(self.value),
+            variant: self.variant,
+            reason: self.reason,
+            error_code: self.error_code,
+            error_message: self.error_message,
+            flag_metadata: self.flag_metadata,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for EvaluationDetails<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("EvaluationDetails", 7)?;
+        s.serialize_field("key", self.flag_key)?;
+        s.serialize_field("value", &self.value)?;
+        match self.variant {
+            Some(variant) => s.serialize_field("variant", variant)?,
+            None => s.skip_field("variant")?,
+        }
+        s.serialize_field("reason", self.reason.as_str())?;
+        match self.error_code {
+            Some(code) => s.serialize_field("errorCode", code.as_str())?,
+            None => s.skip_field("errorCode")?,
+        }
+        match &self.error_message {
+            Some(message) => s.serialize_field("errorMessage", message)?,
+            None => s.skip_field("errorMessage")?,
+        }
+        match self.flag_metadata {
+            Some(metadata) => s.serialize_field("flagMetadata", metadata)?,
+            None => s.skip_field("flagMetadata")?,
+        }
+        s.end()
+    }
+}

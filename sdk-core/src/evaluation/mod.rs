@@ -1,0 +1,8 @@
+//! Flag evaluation (DESIGN §3): OpenFeature evaluation details from a compiled config.
+
+mod details;
+mod flag;
+
+pub(crate) use details::as_integer;
+pub use details::{ErrorCode, EvaluationDetails, FlagType, Reason};
+pub(crate) use flag::resolve;
