@@ -1,1 +1,47 @@
-fn main() {}
+//! `tandem`: validate configs and evaluate flags from the command line.
+
+mod eval;
+mod input;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tandem: flags, experiments and on-device policies, evaluated locally.
+#[derive(Debug, Parser)]
+#[command(name = "tandem", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a config: exit 0 when valid, else exit 1 with one `json.path: message` line per
+    /// problem (warnings go to stderr and do not fail).
+    Validate {
+        /// The config file (a Tandem config or a flagd flag-definition file).
+        config: String,
+    },
+    /// Evaluate one flag and print its evaluation details as one JSON object.
+    Eval(eval::EvalArgs),
+    /// Evaluate NDJSON requests `{"flag", "context", "default"}` from stdin, one result per line.
+    EvalBatch(eval::BatchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate { config } => validate::run(&config),
+        Command::Eval(args) => eval::run(&args),
+        Command::EvalBatch(args) => eval::run_batch(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("tandem: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,1 +1,65 @@
-fn main() {}
+//! Tandem's Rust quickstart: load a flag config, evaluate flags for a few users, print why each
+//! got what it got.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map};
+use tandem::{Client, Context, EvaluationDetails, Timestamp};
+
+/// The sample config, a flagd flag-definition file (every flagd file is a Tandem config).
+const CONFIG: &str = include_str!("../flags.json");
+
+/// The host's clock: the core reads no clock of its own.
+fn system_clock() -> Timestamp {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_unix_millis(millis)
+}
+
+fn line<T: std::fmt::Display>(details: &EvaluationDetails<'_, T>) -> String {
+    format!(
+        "{:<18} = {:<40} variant={:<8} reason={}",
+        details.flag_key,
+        details.value.to_string(),
+        details.variant.unwrap_or("-"),
+        details.reason.as_str(),
+    )
+}
+
+fn main() -> Result<(), tandem::Error> {
+    let client = Client::from_json(CONFIG, system_clock)?;
+    for problem in client.diagnostics() {
+        eprintln!("config: {problem}");
+    }
+
+    let users = [
+        json!({"targetingKey": "user-1", "country": "SE", "appVersion": "3.1.0"}),
+        json!({"targetingKey": "user-2", "country": "US", "appVersion": "2.9.4"}),
+        json!({"targetingKey": "user-3", "country": "DE", "email": "qa@example.com"}),
+    ];
+    let no_object = Map::new();
+    for user in users {
+        let ctx = Context::from_value(user)?;
+        println!("{}", ctx.as_value());
+        println!("  {}", line(&client.get_bool("new-checkout", &ctx, false)));
+        let button = client.get_object("checkout-button", &ctx, &no_object);
+        println!("  {}", line(&button.clone().map(|v| json!(v))));
+        println!("  {}", line(&client.get_string("min-app-version", &ctx, "0.0.0")));
+        println!("  {}", line(&client.get_int("results-per-page", &ctx, 20)));
+        println!("  {}", line(&client.get_bool("holiday-banner", &ctx, false)));
+    }
+
+    // Errors are results too: an unknown flag gives the caller's default and says why.
+    let missing = client.get_bool("no-such-flag", &Context::new(), true);
+    println!(
+        "\nno-such-flag = {} reason={} errorCode={}",
+        missing.value,
+        missing.reason.as_str(),
+        missing.error_code.map_or("-", |c| c.as_str()),
+    );
+    // Every result serializes to OpenFeature-shaped JSON, as the CLI and bindings print it.
+    let details = client.get_object("checkout-button", &Context::with_targeting_key("user-1"), &no_object);
+    println!("{}", serde_json::to_string(&details).unwrap_or_default());
+    Ok(())
+}

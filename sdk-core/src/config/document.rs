@@ -30,7 +30,7 @@ const SECTIONS: [&str; 10] = [
 pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     if json.len() > limits.max_document_bytes {
         return Err(limit(format!(
-            "the document is {} bytes, more than the limit of {}",
+            "$: the document is {} bytes, more than the limit of {}",
             json.len(),
             limits.max_document_bytes
         )));
@@ -40,19 +40,19 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         // as the limit it is, not as bad JSON.
         if e.to_string().starts_with("recursion limit exceeded") {
             limit(format!(
-                "JSON nesting is deeper than the limit of {} levels",
+                "$: JSON nesting is deeper than the limit of {} levels",
                 limits.max_json_depth
             ))
         } else {
             Error::new(
                 ErrorKind::InvalidJson,
-                format!("the document is not valid JSON: {e}"),
+                format!("$: not valid JSON: {e}"),
             )
         }
     })?;
     if json_depth(&root) > limits.max_json_depth {
         return Err(limit(format!(
-            "JSON nesting is deeper than the limit of {} levels",
+            "$: JSON nesting is deeper than the limit of {} levels",
             limits.max_json_depth
         )));
     }
