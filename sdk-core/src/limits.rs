@@ -6,7 +6,8 @@
 pub struct Limits {
     /// Largest config document, in bytes.
     pub max_document_bytes: usize,
-    /// Deepest JSON nesting anywhere in the document (objects and arrays).
+    /// Deepest JSON nesting anywhere in the document (objects and arrays). The JSON parser stops
+    /// at 127 levels on its own, so larger values act as 127.
     pub max_json_depth: usize,
     /// Most flags in one config.
     pub max_flags: usize,

@@ -14,6 +14,10 @@ use crate::error::{Error, ErrorKind};
 use crate::json_path;
 use crate::limits::Limits;
 
+/// The deepest nesting serde_json parses (its own recursion limit, which protects the stack),
+/// whatever [`Limits::max_json_depth`] says.
+const PARSER_MAX_DEPTH: usize = 127;
+
 const SECTIONS: [&str; 10] = [
     "$schema",
     "schema",
@@ -41,7 +45,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         if e.to_string().starts_with("recursion limit exceeded") {
             limit(format!(
                 "$: JSON nesting is deeper than the limit of {} levels",
-                limits.max_json_depth
+                limits.max_json_depth.min(PARSER_MAX_DEPTH)
             ))
         } else {
             Error::new(

@@ -1,0 +1,378 @@
+//! The evaluator: walks the compiled tree with a scope chain.
+//!
+//! Results are [`Out<'s>`], where `'s` covers both the rule and the data: literals and `var`
+//! look-ups come back borrowed, and only computed values are owned. Iterators run their
+//! body in a child scope whose data may be a temporary (an element of a computed array), which
+//! is why the scope chain has its own, shorter lifetime.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+use serde_json::Value;
+
+use super::node::{Args, CmpOp, Node};
+use super::value::{compare, loose_eq, strict_eq, truthy, weight};
+use super::{ops, path, Env, EvalError};
+
+pub(crate) type Res<'s> = Result<Out<'s>, EvalError>;
+
+/// An evaluation result: a borrow of the rule or the data, or a computed value. Two words, so
+/// results travel in registers (a `Cow<Value>` is 72 bytes, and moving it dominated the cost
+/// of small rules).
+#[derive(Debug)]
+pub(crate) enum Out<'s> {
+    Ref(&'s Value),
+    Owned(Box<Value>),
+}
+
+impl<'s> Out<'s> {
+    pub(crate) fn new(value: Value) -> Self {
+        Out::Owned(Box::new(value))
+    }
+
+    pub(crate) fn into_cow(self) -> Cow<'s, Value> {
+        match self {
+            Out::Ref(v) => Cow::Borrowed(v),
+            Out::Owned(v) => Cow::Owned(*v),
+        }
+    }
+}
+
+impl std::ops::Deref for Out<'_> {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        match self {
+            Out::Ref(v) => v,
+            Out::Owned(v) => v,
+        }
+    }
+}
+
+static TRUE: Value = Value::Bool(true);
+static FALSE: Value = Value::Bool(false);
+static NULL: Value = Value::Null;
+
+/// Work units one evaluation may spend on iterations and on copying values. Legitimate rules
+/// over a context of the maximum size stay far below it; a rule that multiplies its data
+/// (nested `map`s, `merge` of copies) stops with [`EvalError::limit`] instead of exhausting
+/// memory.
+const BUDGET: usize = 1 << 20;
+
+/// The data an expression sees as `{"var": ""}`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'s> {
+    Value(&'s Value),
+    /// Inside `reduce`: `{"current": ..., "accumulator": ...}` without building the object.
+    Reduce {
+        current: &'s Value,
+        acc: &'s Value,
+    },
+}
+
+/// What every scope of one evaluation shares.
+#[derive(Debug)]
+pub(crate) struct Shared<'c> {
+    pub(crate) env: Env<'c>,
+    budget: Cell<usize>,
+}
+
+/// One level of the scope chain.
+#[derive(Debug)]
+pub(crate) struct Ctx<'s, 'c> {
+    pub(crate) scope: Scope<'s>,
+    /// The iteration index of an iterator's scope, visible to `val` one level up.
+    pub(crate) index: Option<usize>,
+    pub(crate) parent: Option<&'c Ctx<'s, 'c>>,
+    pub(crate) shared: &'c Shared<'c>,
+}
+
+impl<'s, 'c> Ctx<'s, 'c> {
+    pub(crate) fn child<'x>(&'x self, scope: Scope<'x>, index: Option<usize>) -> Ctx<'x, 'x>
+    where
+        's: 'x,
+        'c: 'x,
+    {
+        Ctx {
+            scope,
+            index,
+            parent: Some(self),
+            shared: self.shared,
+        }
+    }
+
+    pub(crate) fn is_root(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    /// The data of the evaluation, where `targetingKey` lives.
+    pub(crate) fn root_data(&self) -> Option<&'s Value> {
+        let mut ctx = self;
+        while let Some(parent) = ctx.parent {
+            ctx = parent;
+        }
+        match ctx.scope {
+            Scope::Value(v) => Some(v),
+            Scope::Reduce { .. } => None,
+        }
+    }
+
+    /// Spends `units` of the evaluation budget.
+    pub(crate) fn charge(&self, units: usize) -> Result<(), EvalError> {
+        let left = self.shared.budget.get();
+        if units > left {
+            self.shared.budget.set(0);
+            return Err(EvalError::limit());
+        }
+        self.shared.budget.set(left - units);
+        Ok(())
+    }
+
+    /// Turns a result into an owned value, paying for the copy when it is a borrow.
+    pub(crate) fn own(&self, value: Out<'_>) -> Result<Value, EvalError> {
+        match value {
+            Out::Ref(v) => {
+                self.charge(weight(v))?;
+                Ok(v.clone())
+            }
+            Out::Owned(v) => Ok(*v),
+        }
+    }
+}
+
+pub(crate) fn evaluate<'a>(root: &'a Node, data: &'a Value, env: &Env<'a>) -> Res<'a> {
+    let shared = Shared {
+        env: *env,
+        budget: Cell::new(BUDGET),
+    };
+    let ctx = Ctx {
+        scope: Scope::Value(data),
+        index: None,
+        parent: None,
+        shared: &shared,
+    };
+    // The result borrows only from the rule and the data, never from `ctx`.
+    root.eval(&ctx)
+}
+
+pub(crate) fn boolean<'s>(b: bool) -> Out<'s> {
+    Out::Ref(if b { &TRUE } else { &FALSE })
+}
+
+pub(crate) fn null<'s>() -> Out<'s> {
+    Out::Ref(&NULL)
+}
+
+impl Node {
+    pub(crate) fn eval<'s>(&'s self, ctx: &Ctx<'s, '_>) -> Res<'s> {
+        match self {
+            Node::Lit(v) => Ok(Out::Ref(v)),
+            Node::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    let v = item.eval(ctx)?;
+                    out.push(ctx.own(v)?);
+                }
+                Ok(Out::new(Value::Array(out)))
+            }
+            Node::Var(var) => path::eval_var(var, ctx),
+            Node::Val(val) => path::eval_val(val, ctx),
+            Node::Exists(val) => path::eval_exists(val, ctx),
+            Node::Missing(args) => ops::collections::missing(args, ctx),
+            Node::MissingSome(args) => ops::collections::missing_some(args, ctx),
+            Node::If(args) => eval_if(args, ctx),
+            Node::And(args) => eval_and_or(args, ctx, false),
+            Node::Or(args) => eval_and_or(args, ctx, true),
+            Node::Coalesce(args) => eval_coalesce(args, ctx),
+            Node::Not(arg) => Ok(boolean(!arg.test(ctx)?)),
+            Node::Truthy(arg) => Ok(boolean(arg.test(ctx)?)),
+            Node::Compare(op, args) => Ok(boolean(eval_compare(*op, args, ctx)?)),
+            Node::Arith(op, args) => ops::arith::arith(*op, args, ctx),
+            Node::Extremum(which, args) => ops::arith::extremum(*which, args, ctx),
+            Node::In(args) => ops::strings::contains(args, ctx),
+            Node::InSet(set) => Ok(boolean(ops::strings::in_set(set, ctx)?)),
+            Node::Cat(args) => ops::strings::cat(args, ctx),
+            Node::Substr(args) => ops::strings::substr(args, ctx),
+            Node::Merge(args) => ops::collections::merge(args, ctx),
+            Node::Iter(op, args) => ops::collections::iterate(*op, args, ctx),
+            Node::Reduce(args) => ops::collections::reduce(args, ctx),
+            Node::Try(args) => eval_try(args, ctx),
+            Node::Throw(arg) => {
+                let v = arg.eval(ctx)?;
+                Err(EvalError::thrown(ctx.own(v)?))
+            }
+            Node::StrMatch(which, args) => ops::flagd::str_match(*which, args, ctx),
+            Node::SemVer(args) => ops::flagd::sem_ver(args, ctx),
+            Node::Fractional(frac) => ops::flagd::fractional(frac, ctx),
+            Node::Fail => Err(EvalError::invalid_args()),
+        }
+    }
+}
+
+impl Node {
+    /// The truthiness of this node's value, without building the value when the node is a
+    /// test (comparisons, `in`, `!`, `and`/`or` of tests): conditions are the hot path.
+    pub(crate) fn test(&self, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+        match self {
+            Node::Lit(v) => Ok(truthy(v)),
+            Node::Compare(op, args) => eval_compare(*op, args, ctx),
+            Node::InSet(set) => ops::strings::in_set(set, ctx),
+            Node::Not(arg) => Ok(!arg.test(ctx)?),
+            Node::Truthy(arg) => arg.test(ctx),
+            // The deciding value of `and`/`or` has the truthiness of the whole.
+            Node::And(args) => {
+                for arg in args.iter() {
+                    if !arg.test(ctx)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(!args.is_empty())
+            }
+            Node::Or(args) => {
+                for arg in args.iter() {
+                    if arg.test(ctx)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            other => Ok(truthy(&*other.eval(ctx)?)),
+        }
+    }
+}
+
+/// Calls `f` with each argument value: the list's values, or the elements of a single
+/// argument that evaluates to an array, or that single value.
+pub(crate) fn for_each_arg<'s>(
+    args: &'s Args,
+    ctx: &Ctx<'s, '_>,
+    mut f: impl FnMut(&Value) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    match args {
+        Args::List(nodes) => {
+            for node in nodes.iter() {
+                f(&*node.eval(ctx)?)?;
+            }
+        }
+        Args::Single(node) => match &*node.eval(ctx)? {
+            Value::Array(items) => {
+                for item in items {
+                    f(item)?;
+                }
+            }
+            other => f(other)?,
+        },
+    }
+    Ok(())
+}
+
+fn eval_if<'s>(args: &'s [Node], ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let mut rest = args;
+    loop {
+        match rest {
+            [] => return Ok(null()),
+            [otherwise] => return otherwise.eval(ctx),
+            [cond, then, tail @ ..] => {
+                if cond.test(ctx)? {
+                    return then.eval(ctx);
+                }
+                rest = tail;
+            }
+        }
+    }
+}
+
+/// `and` returns the first falsy value or the last one; `or` the first truthy value or the
+/// last one; both return `false` without arguments.
+fn eval_and_or<'s>(args: &'s [Node], ctx: &Ctx<'s, '_>, is_or: bool) -> Res<'s> {
+    let mut last = boolean(false);
+    for arg in args {
+        let v = arg.eval(ctx)?;
+        if truthy(&v) == is_or {
+            return Ok(v);
+        }
+        last = v;
+    }
+    Ok(last)
+}
+
+fn eval_coalesce<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    match args {
+        Args::List(nodes) => {
+            for node in nodes.iter() {
+                let v = node.eval(ctx)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Ok(null())
+        }
+        Args::Single(node) => node.eval(ctx),
+    }
+}
+
+/// Chained: every adjacent pair must satisfy the relation; evaluation stops at the first pair
+/// that does not (so `{"<": [1, x, 3]}` is "between").
+fn eval_compare<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Result<bool, EvalError> {
+    let [first, rest @ ..] = args else {
+        return Err(EvalError::invalid_args());
+    };
+    if rest.is_empty() {
+        return Err(EvalError::invalid_args());
+    }
+    let mut prev = first.eval(ctx)?;
+    for node in rest {
+        let next = node.eval(ctx)?;
+        if !holds(op, &prev, &next)? {
+            return Ok(false);
+        }
+        prev = next;
+    }
+    Ok(true)
+}
+
+fn holds(op: CmpOp, a: &Value, b: &Value) -> Result<bool, EvalError> {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    Ok(match op {
+        CmpOp::Eq => loose_eq(a, b)?,
+        CmpOp::Ne => !loose_eq(a, b)?,
+        CmpOp::StrictEq => strict_eq(a, b),
+        CmpOp::StrictNe => !strict_eq(a, b),
+        CmpOp::Lt => compare(a, b)? == Some(Less),
+        CmpOp::Le => matches!(compare(a, b)?, Some(Less | Equal)),
+        CmpOp::Gt => compare(a, b)? == Some(Greater),
+        CmpOp::Ge => matches!(compare(a, b)?, Some(Greater | Equal)),
+    })
+}
+
+/// `try`: the first argument that does not raise; each later argument sees the previous error
+/// as its data (one scope level down, like an iterator's element). When all raise, the last
+/// error propagates.
+fn eval_try<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let nodes = match args {
+        Args::List(nodes) => nodes,
+        Args::Single(node) => return node.eval(ctx),
+    };
+    let mut error: Option<EvalError> = None;
+    for node in nodes.iter() {
+        let result = match &error {
+            None => node.eval(ctx),
+            Some(previous) => {
+                let child = ctx.child(Scope::Value(previous.value()), None);
+                match node.eval(&child) {
+                    Ok(v) => child.own(v).map(Out::new),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match result {
+            Ok(v) => return Ok(v),
+            Err(e) if e.catchable() => error = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(null()),
+    }
+}

@@ -1,0 +1,150 @@
+//! MurmurHash3 x86_32, the hash flagd's `fractional` uses (seed 0).
+//!
+//! The input may come in several parts hashed as if concatenated, so `fractional` can hash
+//! `flagKey ‖ targetingKey` without building the string.
+
+const C1: u32 = 0xcc9e_2d51;
+const C2: u32 = 0x1b87_3593;
+
+#[inline]
+fn mix_k(k: u32) -> u32 {
+    k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2)
+}
+
+#[inline]
+fn mix_h(h: u32, k: u32) -> u32 {
+    (h ^ mix_k(k))
+        .rotate_left(13)
+        .wrapping_mul(5)
+        .wrapping_add(0xe654_6b64)
+}
+
+#[inline]
+fn finish(mut h: u32, tail: u32, tail_len: u32, total_len: usize) -> u32 {
+    if tail_len > 0 {
+        h ^= mix_k(tail);
+    }
+    // The reference folds the length in as a 32-bit value.
+    #[allow(clippy::cast_possible_truncation)]
+    let len = total_len as u32;
+    h ^= len;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+/// MurmurHash3 x86_32 of `bytes`.
+pub(crate) fn hash32(bytes: &[u8], seed: u32) -> u32 {
+    let mut h = seed;
+    let mut blocks = bytes.chunks_exact(4);
+    for block in &mut blocks {
+        if let [a, b, c, d] = *block {
+            h = mix_h(h, u32::from_le_bytes([a, b, c, d]));
+        }
+    }
+    let (mut tail, mut tail_len) = (0u32, 0u32);
+    for &byte in blocks.remainder() {
+        tail |= u32::from(byte) << (8 * tail_len);
+        tail_len += 1;
+    }
+    finish(h, tail, tail_len, bytes.len())
+}
+
+/// MurmurHash3 x86_32 over input written in pieces, hashed as if concatenated.
+#[derive(Debug, Clone)]
+pub(crate) struct Hasher {
+    h: u32,
+    /// Bytes of the current, incomplete 4-byte block.
+    k: u32,
+    filled: u32,
+    total: usize,
+}
+
+impl Hasher {
+    pub(crate) fn new(seed: u32) -> Self {
+        Self {
+            h: seed,
+            k: 0,
+            filled: 0,
+            total: 0,
+        }
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        self.total += bytes.len();
+        for &byte in bytes {
+            self.k |= u32::from(byte) << (8 * self.filled);
+            self.filled += 1;
+            if self.filled == 4 {
+                self.h = mix_h(self.h, self.k);
+                self.k = 0;
+                self.filled = 0;
+            }
+        }
+    }
+
+    pub(crate) fn finish(&self) -> u32 {
+        finish(self.h, self.k, self.filled, self.total)
+    }
+}
+
+/// MurmurHash3 x86_32 of the concatenation of `parts`.
+pub(crate) fn hash32_parts(parts: &[&[u8]], seed: u32) -> u32 {
+    let mut hasher = Hasher::new(seed);
+    for part in parts {
+        hasher.write(part);
+    }
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference values computed with the Python `mmh3` package (`mmh3.hash(s, seed,
+    /// signed=False)`), which wraps the reference C++ implementation.
+    const VECTORS: &[(&str, u32, u32)] = &[
+        ("", 0, 0),
+        ("", 1, 0x514e_28b7),
+        ("test", 0, 3_127_628_307),
+        ("Hello, world!", 0x9747_b28c, 612_912_314),
+        ("a", 0, 1_009_084_850),
+        ("ab", 0, 2_613_040_991),
+        ("abc", 0, 3_017_643_002),
+        ("abcd", 0, 1_139_631_978),
+        ("headerColorrachel@faas.com", 0, 1_805_633_606),
+        (
+            "The quick brown fox jumps over the lazy dog",
+            0,
+            776_992_547,
+        ),
+        ("über-straße ✓ 🚀", 0, 1_853_671_846),
+    ];
+
+    #[test]
+    fn matches_reference_values() {
+        for &(input, seed, expected) in VECTORS {
+            assert_eq!(
+                hash32(input.as_bytes(), seed),
+                expected,
+                "{input:?} seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn parts_hash_like_their_concatenation() {
+        for &(input, seed, expected) in VECTORS {
+            for split in 0..=input.len() {
+                let (a, b) = input.as_bytes().split_at(split);
+                assert_eq!(
+                    hash32_parts(&[a, b], seed),
+                    expected,
+                    "{input:?} at {split}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! flagd's custom operators: `fractional`, `sem_ver`, `starts_with`, `ends_with`.
+//!
+//! They follow flagd (core `pkg/evaluator`, testbed 3.9): invalid input never raises, the
+//! operator returns null, which makes flagd serve the default variant.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::targeting::eval::{boolean, null, Ctx, Out, Res};
+use crate::targeting::murmur3::{hash32, hash32_parts, Hasher};
+use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, StrMatch, Weight};
+use crate::targeting::semver::{SemVerOp, Version};
+use crate::targeting::value::{number_f64, push_js_number, push_js_string};
+use crate::targeting::EvalError;
+
+/// The largest total weight flagd accepts (`math.MaxInt32`).
+pub(crate) const MAX_TOTAL_WEIGHT: u64 = i32::MAX as u64;
+
+/// Evaluates an operator's arguments into values (a single argument that evaluates to an
+/// array is the argument list), for the operators that look at all of them at once.
+fn arg_values<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Result<Vec<Out<'s>>, EvalError> {
+    match args {
+        Args::List(nodes) => nodes.iter().map(|n| n.eval(ctx)).collect(),
+        Args::Single(node) => match node.eval(ctx)? {
+            Out::Ref(Value::Array(items)) => Ok(items.iter().map(Out::Ref).collect()),
+            Out::Owned(value) => match *value {
+                Value::Array(items) => Ok(items.into_iter().map(Out::new).collect()),
+                other => Ok(vec![Out::new(other)]),
+            },
+            other => Ok(vec![other]),
+        },
+    }
+}
+
+/// `starts_with` / `ends_with`: two strings, else null (not false, so that flagd serves the
+/// default variant instead of looking up a variant named "false").
+pub(crate) fn str_match<'s>(which: StrMatch, args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let result = match args {
+        Args::List(nodes) => match &**nodes {
+            [a, b] => affix_test(which, &*a.eval(ctx)?, &*b.eval(ctx)?),
+            _ => None,
+        },
+        Args::Single(_) => match arg_values(args, ctx)?.as_slice() {
+            [a, b] => affix_test(which, a, b),
+            _ => None,
+        },
+    };
+    Ok(result.map_or_else(null, boolean))
+}
+
+fn affix_test(which: StrMatch, subject: &Value, affix: &Value) -> Option<bool> {
+    let (Value::String(subject), Value::String(affix)) = (subject, affix) else {
+        return None;
+    };
+    Some(match which {
+        StrMatch::StartsWith => subject.starts_with(affix.as_str()),
+        StrMatch::EndsWith => subject.ends_with(affix.as_str()),
+    })
+}
+
+/// A `sem_ver` operand: a string, or a number written as JavaScript prints it (`1.2`, `1`).
+fn version_text(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => {
+            let mut out = String::new();
+            push_js_number(&mut out, n);
+            Some(Cow::Owned(out))
+        }
+        _ => None,
+    }
+}
+
+/// `sem_ver`: `[version, operator, version]`; null for a wrong count, an unknown operator or
+/// an invalid version.
+pub(crate) fn sem_ver<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let result = match args {
+        Args::List(nodes) => match &**nodes {
+            [left, op, right] => {
+                compare_versions(&*left.eval(ctx)?, &*op.eval(ctx)?, &*right.eval(ctx)?)
+            }
+            _ => None,
+        },
+        Args::Single(_) => match arg_values(args, ctx)?.as_slice() {
+            [left, op, right] => compare_versions(left, op, right),
+            _ => None,
+        },
+    };
+    Ok(result.map_or_else(null, boolean))
+}
+
+fn compare_versions(left: &Value, op: &Value, right: &Value) -> Option<bool> {
+    let op = op.as_str().and_then(SemVerOp::parse)?;
+    let (left, right) = (version_text(left)?, version_text(right)?);
+    let (a, b) = (Version::parse(&left)?, Version::parse(&right)?);
+    Some(op.apply(&a, &b))
+}
+
+/// A weight as flagd reads it: an integer (negative clamps to 0), or null for the default 1.
+/// Fractions, non-numbers and values above `i32::MAX` are invalid.
+pub(crate) fn weight_of(value: &Value) -> Option<u64> {
+    match value {
+        Value::Null => Some(1),
+        Value::Number(n) => {
+            let w = number_f64(n);
+            if w.fract() != 0.0 || w > MAX_TOTAL_WEIGHT as f64 {
+                None
+            } else if w <= 0.0 {
+                Some(0)
+            } else {
+                // Integral and within u32 range.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Some(w as u64)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A chosen variant must be a string, boolean, number or null.
+fn variant_ok(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::Object(_))
+}
+
+enum KeyHash {
+    Hash(u32),
+    /// No usable bucketing value: the operator returns null.
+    Unavailable,
+}
+
+/// The implicit bucketing value `flagKey ‖ targetingKey`, hashed without building it; null
+/// when the context has no non-empty string `targetingKey`.
+fn implicit_hash(ctx: &Ctx<'_, '_>) -> KeyHash {
+    let key = ctx
+        .root_data()
+        .and_then(|data| data.get("targetingKey"))
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty());
+    match key {
+        Some(key) => KeyHash::Hash(hash32_parts(
+            &[ctx.shared.env.flag_key.as_bytes(), key.as_bytes()],
+            0,
+        )),
+        None => KeyHash::Unavailable,
+    }
+}
+
+/// The hash of what `cat` would build from `parts`, without building it.
+fn cat_hash<'s>(parts: &'s [CatPart], ctx: &Ctx<'s, '_>) -> Result<u32, EvalError> {
+    let mut hasher = Hasher::new(0);
+    for part in parts {
+        let node = match part {
+            CatPart::FlagKey(_) if ctx.is_root() => {
+                hasher.write(ctx.shared.env.flag_key.as_bytes());
+                continue;
+            }
+            CatPart::FlagKey(node) | CatPart::Other(node) => node,
+        };
+        match &*node.eval(ctx)? {
+            Value::Null => {}
+            Value::String(s) => hasher.write(s.as_bytes()),
+            other => {
+                let mut text = String::new();
+                push_js_string(&mut text, other);
+                hasher.write(text.as_bytes());
+            }
+        }
+    }
+    Ok(hasher.finish())
+}
+
+/// `fractional`: hashes the bucketing value with MurmurHash3 (x86_32, seed 0) and maps it onto
+/// the cumulative weights with flagd's v2 rule, `bucket = (hash × total) >> 32`.
+pub(crate) fn fractional<'s>(frac: &'s Fractional, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let mut dynamic_first: Option<Out<'s>> = None;
+    let hash = match &frac.key {
+        FracKey::Implicit => implicit_hash(ctx),
+        FracKey::Literal(key) => KeyHash::Hash(hash32(key.as_bytes(), 0)),
+        FracKey::Cat(parts) => KeyHash::Hash(cat_hash(parts, ctx)?),
+        FracKey::Expr(node) => {
+            let value = node.eval(ctx)?;
+            match &*value {
+                Value::String(key) => KeyHash::Hash(hash32(key.as_bytes(), 0)),
+                Value::Null => implicit_hash(ctx),
+                Value::Array(_) => {
+                    dynamic_first = Some(value);
+                    implicit_hash(ctx)
+                }
+                _ => return Ok(null()),
+            }
+        }
+    };
+    let needs_values =
+        dynamic_first.is_some() || frac.buckets.iter().any(|b| matches!(b, Bucket::Dynamic(_)));
+    if let (Some(cumulative), false) = (&frac.cumulative, needs_values) {
+        // All weights literal: nothing to evaluate but the chosen variant.
+        let KeyHash::Hash(hash) = hash else {
+            return Ok(null());
+        };
+        let Some(&total) = cumulative.last() else {
+            return Ok(null());
+        };
+        return match choose(hash, total, cumulative.iter().copied()) {
+            Some(i) => static_variant(frac.buckets.get(i), ctx),
+            None => Ok(null()),
+        };
+    }
+    // General path: evaluate the weights (and dynamic buckets), as flagd does before hashing.
+    let mut variants: Vec<Option<Out<'s>>> = Vec::new();
+    let mut weights: Vec<u64> = Vec::new();
+    if let Some(first) = dynamic_first {
+        let Some((variant, w)) = dynamic_bucket(first) else {
+            return Ok(null());
+        };
+        variants.push(Some(variant));
+        weights.push(w);
+    }
+    for bucket in frac.buckets.iter() {
+        ctx.charge(1)?;
+        match bucket {
+            Bucket::Static { weight, .. } => {
+                let w = match weight {
+                    Weight::Fixed(w) => Some(*w),
+                    Weight::Expr(node) => weight_of(&*node.eval(ctx)?),
+                };
+                let Some(w) = w else { return Ok(null()) };
+                variants.push(None);
+                weights.push(w);
+            }
+            Bucket::Dynamic(node) => {
+                let Some((variant, w)) = dynamic_bucket(node.eval(ctx)?) else {
+                    return Ok(null());
+                };
+                variants.push(Some(variant));
+                weights.push(w);
+            }
+        }
+    }
+    let KeyHash::Hash(hash) = hash else {
+        return Ok(null());
+    };
+    let total: u64 = weights.iter().sum();
+    let mut running = 0u64;
+    let cumulative = weights.iter().map(|w| {
+        running += w;
+        running
+    });
+    let Some(i) = choose(hash, total, cumulative) else {
+        return Ok(null());
+    };
+    // A dynamic first bucket shifts the static buckets by one.
+    let offset = variants.len() - frac.buckets.len();
+    match variants.get_mut(i) {
+        Some(Some(variant)) => Ok(std::mem::replace(variant, null())),
+        _ => static_variant(i.checked_sub(offset).and_then(|j| frac.buckets.get(j)), ctx),
+    }
+}
+
+/// The index of the bucket the hash falls in; `None` for a total of 0 or above `i32::MAX`.
+fn choose(hash: u32, total: u64, cumulative: impl Iterator<Item = u64>) -> Option<usize> {
+    if total == 0 || total > MAX_TOTAL_WEIGHT {
+        return None;
+    }
+    let bucket = (u64::from(hash) * total) >> 32;
+    cumulative.into_iter().position(|end| bucket < end)
+}
+
+fn static_variant<'s>(bucket: Option<&'s Bucket>, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let Some(Bucket::Static { variant, .. }) = bucket else {
+        return Ok(null());
+    };
+    let value = variant.eval(ctx)?;
+    Ok(if variant_ok(&value) { value } else { null() })
+}
+
+/// An evaluated `[variant, weight?]`.
+fn dynamic_bucket(value: Out<'_>) -> Option<(Out<'_>, u64)> {
+    let items = value.as_array()?;
+    let variant = items.first()?;
+    let weight = match items.get(1) {
+        Some(w) => weight_of(w)?,
+        None => 1,
+    };
+    if !variant_ok(variant) {
+        return None;
+    }
+    match value {
+        Out::Ref(Value::Array(items)) => Some((Out::Ref(items.first()?), weight)),
+        other => Some((Out::new(other.as_array()?.first()?.clone()), weight)),
+    }
+}
+
+/// Compile-time helper: the literal weight of a bucket, for [`Fractional::cumulative`].
+pub(crate) fn fixed_weight(bucket: &Bucket) -> Option<u64> {
+    match bucket {
+        Bucket::Static {
+            weight: Weight::Fixed(w),
+            ..
+        } => Some(*w),
+        _ => None,
+    }
+}
+
+/// Compile-time helper: whether a node is a literal bucket variant flagd cannot return.
+pub(crate) fn literal_variant_invalid(node: &Node) -> bool {
+    matches!(node, Node::Lit(v) if !variant_ok(v))
+}

@@ -1,0 +1,224 @@
+//! Data access: `var`, `val`, `exists`, and the `$flagd` properties.
+//!
+//! At the root of the data, a path whose first segment is `$flagd` resolves from [`Env`]
+//! instead of the data, as if flagd had injected `{"$flagd": {"flagKey", "timestamp"}}` into the
+//! context (flagd overwrites any `$flagd` the caller sent, and so does this).
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::eval::{boolean, null, Ctx, Out, Res, Scope};
+use super::node::{Val, ValPath, Var, VarPath};
+use super::value::{js_string, push_js_string};
+use super::{Env, EvalError};
+
+/// Objects up to this size are searched by scanning their keys.
+const SCAN_MAX: usize = 16;
+
+/// One step down: an object key, or an array index written in canonical decimal.
+fn step<'v>(value: &'v Value, segment: &str) -> Option<&'v Value> {
+    match value {
+        // Contexts are small maps; a scan beats hashing the key (SipHash) for them.
+        Value::Object(map) if map.len() <= SCAN_MAX => map
+            .iter()
+            .find(|(k, _)| k.as_str() == segment)
+            .map(|(_, v)| v),
+        Value::Object(map) => map.get(segment),
+        Value::Array(items) => {
+            let canonical = !segment.is_empty()
+                && segment.bytes().all(|b| b.is_ascii_digit())
+                && (segment.len() == 1 || !segment.starts_with('0'));
+            if canonical {
+                segment.parse::<usize>().ok().and_then(|i| items.get(i))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn walk<'v, 'p>(
+    mut value: &'v Value,
+    segments: impl Iterator<Item = &'p str>,
+) -> Option<&'v Value> {
+    for segment in segments {
+        value = step(value, segment)?;
+    }
+    Some(value)
+}
+
+/// The whole data of a scope.
+fn whole<'s>(scope: Scope<'s>) -> Out<'s> {
+    match scope {
+        Scope::Value(v) => Out::Ref(v),
+        Scope::Reduce { current, acc } => {
+            let mut map = Map::new();
+            map.insert("current".to_owned(), current.clone());
+            map.insert("accumulator".to_owned(), acc.clone());
+            Out::new(Value::Object(map))
+        }
+    }
+}
+
+/// Looks `segments` up in the data of `ctx`; `None` when something on the way is missing.
+pub(crate) fn lookup<'s, 'p>(
+    ctx: &Ctx<'s, '_>,
+    segments: impl Iterator<Item = &'p str> + Clone,
+) -> Option<Out<'s>> {
+    let mut rest = segments.clone();
+    let Some(first) = rest.next() else {
+        return Some(whole(ctx.scope));
+    };
+    if ctx.is_root() && first == "$flagd" {
+        return flagd(&ctx.shared.env, rest);
+    }
+    match ctx.scope {
+        Scope::Value(v) => walk(v, segments).map(Out::Ref),
+        Scope::Reduce { current, acc } => {
+            let start = match first {
+                "current" => current,
+                "accumulator" => acc,
+                _ => return None,
+            };
+            walk(start, rest).map(Out::Ref)
+        }
+    }
+}
+
+/// `$flagd`, `$flagd.flagKey`, `$flagd.timestamp`; anything deeper or other is missing.
+fn flagd<'s, 'p>(env: &Env<'_>, mut rest: impl Iterator<Item = &'p str>) -> Option<Out<'s>> {
+    let value = match rest.next() {
+        None => {
+            let mut map = Map::new();
+            map.insert("flagKey".to_owned(), Value::String(env.flag_key.to_owned()));
+            map.insert("timestamp".to_owned(), Value::from(env.timestamp));
+            Value::Object(map)
+        }
+        Some("flagKey") => Value::String(env.flag_key.to_owned()),
+        Some("timestamp") => Value::from(env.timestamp),
+        Some(_) => return None,
+    };
+    rest.next().is_none().then(|| Out::new(value))
+}
+
+/// Splits a `var` path at dots; `""` is the whole data.
+fn dotted(path: &str) -> impl Iterator<Item = &str> + Clone {
+    let mut parts = path.split('.');
+    if path.is_empty() {
+        // An empty path is no segments at all, not one empty segment.
+        parts.next();
+    }
+    parts
+}
+
+pub(crate) fn eval_var<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let found = match &var.path {
+        VarPath::Whole => Some(whole(ctx.scope)),
+        VarPath::Static(segments) => lookup(ctx, segments.iter().map(|s| &**s)),
+        VarPath::Dynamic(node) => {
+            let path = node.eval(ctx)?;
+            match &*path {
+                Value::Null => Some(whole(ctx.scope)),
+                other => lookup(ctx, dotted(&js_string(other))),
+            }
+        }
+    };
+    match (found, &var.default) {
+        (Some(v), _) => Ok(v),
+        (None, Some(default)) => default.eval(ctx),
+        (None, None) => Ok(null()),
+    }
+}
+
+/// A `val`/`exists` path resolved against the right scope level.
+fn resolve_val<'s>(val: &'s Val, ctx: &Ctx<'s, '_>) -> Result<Option<Out<'s>>, EvalError> {
+    let mut target = ctx;
+    let mut index_level = false;
+    if let Some(levels) = val.climb {
+        // Each iterator scope is two levels: its element, then its iteration metadata.
+        let mut n = levels;
+        while n >= 2 {
+            match target.parent {
+                Some(parent) => target = parent,
+                None => return Ok(None),
+            }
+            n -= 2;
+        }
+        index_level = n == 1;
+    }
+    let segments: Vec<Cow<'s, str>> = match &val.path {
+        ValPath::Static(segments) => {
+            if !index_level {
+                return Ok(lookup(target, segments.iter().map(|s| &**s)));
+            }
+            segments.iter().map(|s| Cow::Borrowed(&**s)).collect()
+        }
+        ValPath::Parts(nodes) => {
+            let mut out = Vec::with_capacity(nodes.len());
+            for node in nodes.iter() {
+                out.push(Cow::Owned(js_string(&*node.eval(ctx)?).into_owned()));
+            }
+            out
+        }
+        ValPath::Expr(node) => match &*node.eval(ctx)? {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| Cow::Owned(js_string(item).into_owned()))
+                .collect(),
+            other => vec![Cow::Owned(js_string(other).into_owned())],
+        },
+    };
+    let segments = segments.iter().map(|s| &**s);
+    if index_level {
+        return Ok(iteration_metadata(target.index, segments));
+    }
+    Ok(lookup(target, segments))
+}
+
+/// The metadata level of an iterator's scope: `{"index": i}`.
+fn iteration_metadata<'s, 'p>(
+    index: Option<usize>,
+    mut segments: impl Iterator<Item = &'p str>,
+) -> Option<Out<'s>> {
+    let index = index?;
+    match segments.next() {
+        None => {
+            let mut map = Map::new();
+            map.insert("index".to_owned(), Value::from(index));
+            Some(Out::new(Value::Object(map)))
+        }
+        Some("index") if segments.next().is_none() => Some(Out::new(Value::from(index))),
+        Some(_) => None,
+    }
+}
+
+pub(crate) fn eval_val<'s>(val: &'s Val, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    Ok(resolve_val(val, ctx)?.unwrap_or_else(null))
+}
+
+pub(crate) fn eval_exists<'s>(val: &'s Val, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    Ok(boolean(resolve_val(val, ctx)?.is_some()))
+}
+
+/// A key of `missing`, as a `var` path.
+pub(crate) fn is_missing(ctx: &Ctx<'_, '_>, key: &Value) -> bool {
+    let mut path = String::new();
+    let path: &str = match key {
+        Value::String(s) => s,
+        other => {
+            push_js_string(&mut path, other);
+            &path
+        }
+    };
+    match lookup(ctx, dotted(path)) {
+        None => true,
+        Some(v) => match &*v {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        },
+    }
+}
