@@ -84,9 +84,8 @@ pub(crate) fn run_batch(args: &BatchArgs) -> Result<ExitCode, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let result = batch_line(&client, &line).unwrap_or_else(|message| {
-            json!({"line": number + 1, "error": message})
-        });
+        let result = batch_line(&client, &line)
+            .unwrap_or_else(|message| json!({"line": number + 1, "error": message}));
         writeln!(out, "{result}").map_err(|e| format!("writing stdout: {e}"))?;
     }
     out.flush().map_err(|e| format!("writing stdout: {e}"))?;
@@ -96,13 +95,16 @@ pub(crate) fn run_batch(args: &BatchArgs) -> Result<ExitCode, String> {
 /// One request `{"flag": "...", "context": {...}, "default": ...}`; a line that is not one gets
 /// an error object in its place, so output lines stay aligned with input lines.
 fn batch_line(client: &Client, line: &str) -> Result<Value, String> {
-    let mut request: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut request: Value =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let Some(fields) = request.as_object_mut() else {
         return Err("a request must be a JSON object".to_owned());
     };
     for key in fields.keys() {
         if !matches!(key.as_str(), "flag" | "context" | "default") {
-            return Err(format!("unknown field \"{key}\" (expected flag, context, default)"));
+            return Err(format!(
+                "unknown field \"{key}\" (expected flag, context, default)"
+            ));
         }
     }
     let flag = match fields.remove("flag") {

@@ -1,6 +1,11 @@
 //! End-to-end tests of the `tandem` binary. Expected results are written from the CLI contract
 //! (issue: validate/eval/eval-batch) and flagd's documented behaviour.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -68,7 +73,11 @@ fn sample() -> Value {
 fn validate_accepts_a_valid_config() {
     let path = write_config("valid.json", &sample());
     let out = tandem(&["validate", path.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -97,14 +106,24 @@ fn validate_reports_documents_that_do_not_load() {
     std::fs::write(&path, "{\"flags\": ").unwrap();
     let out = tandem(&["validate", path.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("$: not valid JSON"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("$: not valid JSON"));
 }
 
 #[test]
 fn eval_prints_evaluation_details() {
     let path = write_config("eval.json", &sample());
     let out = tandem(
-        &["eval", path.to_str().unwrap(), "banner", "--context", r#"{"country": "SE"}"#, "--default", "false"],
+        &[
+            "eval",
+            path.to_str().unwrap(),
+            "banner",
+            "--context",
+            r#"{"country": "SE"}"#,
+            "--default",
+            "false",
+        ],
         None,
     );
     assert!(out.status.success());
@@ -118,22 +137,46 @@ fn eval_prints_evaluation_details() {
 #[test]
 fn eval_checks_the_type_of_the_default() {
     let path = write_config("types.json", &sample());
-    let out = tandem(&["eval", path.to_str().unwrap(), "limit", "--default", "\"text\""], None);
-    assert!(out.status.success(), "an error reason is still an evaluation");
+    let out = tandem(
+        &[
+            "eval",
+            path.to_str().unwrap(),
+            "limit",
+            "--default",
+            "\"text\"",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "an error reason is still an evaluation"
+    );
     let result = stdout_json(&out);
     assert_eq!(result["value"], json!("text"));
     assert_eq!(result["reason"], json!("ERROR"));
     assert_eq!(result["errorCode"], json!("TYPE_MISMATCH"));
-    let out = tandem(&["eval", path.to_str().unwrap(), "limit", "--default", "1"], None);
-    assert_eq!(stdout_json(&out), json!({"key": "limit", "value": 10, "variant": "low", "reason": "STATIC"}));
+    let out = tandem(
+        &["eval", path.to_str().unwrap(), "limit", "--default", "1"],
+        None,
+    );
+    assert_eq!(
+        stdout_json(&out),
+        json!({"key": "limit", "value": 10, "variant": "low", "reason": "STATIC"})
+    );
 }
 
 #[test]
 fn eval_uses_now_for_the_flagd_timestamp() {
     let path = write_config("time.json", &sample());
     let path = path.to_str().unwrap();
-    let before = tandem(&["eval", path, "late", "--now", "2026-10-31T23:59:59Z"], None);
-    let after = tandem(&["eval", path, "late", "--now", "2026-11-01T00:00:00Z"], None);
+    let before = tandem(
+        &["eval", path, "late", "--now", "2026-10-31T23:59:59Z"],
+        None,
+    );
+    let after = tandem(
+        &["eval", path, "late", "--now", "2026-11-01T00:00:00Z"],
+        None,
+    );
     assert_eq!(stdout_json(&before)["value"], json!("before"));
     assert_eq!(stdout_json(&after)["value"], json!("after"));
     let bad = tandem(&["eval", path, "late", "--now", "yesterday"], None);
@@ -143,7 +186,10 @@ fn eval_uses_now_for_the_flagd_timestamp() {
 #[test]
 fn eval_reports_unknown_flags_as_results() {
     let path = write_config("missing.json", &sample());
-    let out = tandem(&["eval", path.to_str().unwrap(), "nope", "--default", "true"], None);
+    let out = tandem(
+        &["eval", path.to_str().unwrap(), "nope", "--default", "true"],
+        None,
+    );
     assert!(out.status.success());
     let result = stdout_json(&out);
     assert_eq!(result["value"], json!(true));
@@ -171,7 +217,10 @@ fn eval_batch_answers_each_line_in_order() {
     assert_eq!(lines[0]["variant"], json!("on"));
     assert_eq!(lines[1]["reason"], json!("DEFAULT"));
     assert_eq!(lines[2]["line"], json!(3));
-    assert!(lines[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
+    assert!(lines[2]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("not valid JSON"));
     assert_eq!(lines[3]["value"], json!(10));
 }
 
@@ -181,15 +230,42 @@ fn testbed_flags_resolve_as_flagd_does() {
     let Some(path) = testbed_flags() else { return };
     let path = path.to_str().unwrap();
     let eval = |flag: &str, default: &str, context: &str| {
-        stdout_json(&tandem(&["eval", path, flag, "--default", default, "--context", context], None))
+        stdout_json(&tandem(
+            &[
+                "eval",
+                path,
+                flag,
+                "--default",
+                default,
+                "--context",
+                context,
+            ],
+            None,
+        ))
     };
     let string = eval("string-flag", "\"bye\"", "{}");
-    assert_eq!((&string["value"], &string["reason"]), (&json!("hi"), &json!("STATIC")));
+    assert_eq!(
+        (&string["value"], &string["reason"]),
+        (&json!("hi"), &json!("STATIC"))
+    );
     let disabled = eval("disabled-integer-flag", "1", "{}");
-    assert_eq!((&disabled["value"], &disabled["reason"]), (&json!(1), &json!("DISABLED")));
-    assert_eq!(eval("wrong-flag", "13", "{}")["errorCode"], json!("TYPE_MISMATCH"));
-    let shorthand = eval("fractional-flag-shorthand", "\"x\"", r#"{"targetingKey": "jon@company.com"}"#);
+    assert_eq!(
+        (&disabled["value"], &disabled["reason"]),
+        (&json!(1), &json!("DISABLED"))
+    );
+    assert_eq!(
+        eval("wrong-flag", "13", "{}")["errorCode"],
+        json!("TYPE_MISMATCH")
+    );
+    let shorthand = eval(
+        "fractional-flag-shorthand",
+        "\"x\"",
+        r#"{"targetingKey": "jon@company.com"}"#,
+    );
     assert_eq!(shorthand["value"], json!("heads"));
     let refd = eval("ref-to-nonexistent-evaluator-flag", "\"fallback\"", "{}");
-    assert_eq!((&refd["value"], &refd["errorCode"]), (&json!("fallback"), &json!("PARSE_ERROR")));
+    assert_eq!(
+        (&refd["value"], &refd["errorCode"]),
+        (&json!("fallback"), &json!("PARSE_ERROR"))
+    );
 }

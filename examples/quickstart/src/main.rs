@@ -45,9 +45,15 @@ fn main() -> Result<(), tandem::Error> {
         println!("  {}", line(&client.get_bool("new-checkout", &ctx, false)));
         let button = client.get_object("checkout-button", &ctx, &no_object);
         println!("  {}", line(&button.clone().map(|v| json!(v))));
-        println!("  {}", line(&client.get_string("min-app-version", &ctx, "0.0.0")));
+        println!(
+            "  {}",
+            line(&client.get_string("min-app-version", &ctx, "0.0.0"))
+        );
         println!("  {}", line(&client.get_int("results-per-page", &ctx, 20)));
-        println!("  {}", line(&client.get_bool("holiday-banner", &ctx, false)));
+        println!(
+            "  {}",
+            line(&client.get_bool("holiday-banner", &ctx, false))
+        );
     }
 
     // Errors are results too: an unknown flag gives the caller's default and says why.
@@ -59,7 +65,11 @@ fn main() -> Result<(), tandem::Error> {
         missing.error_code.map_or("-", |c| c.as_str()),
     );
     // Every result serializes to OpenFeature-shaped JSON, as the CLI and bindings print it.
-    let details = client.get_object("checkout-button", &Context::with_targeting_key("user-1"), &no_object);
+    let details = client.get_object(
+        "checkout-button",
+        &Context::with_targeting_key("user-1"),
+        &no_object,
+    );
     println!("{}", serde_json::to_string(&details).unwrap_or_default());
     Ok(())
 }

@@ -48,10 +48,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 limits.max_json_depth.min(PARSER_MAX_DEPTH)
             ))
         } else {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!("$: not valid JSON: {e}"),
-            )
+            Error::new(ErrorKind::InvalidJson, format!("$: not valid JSON: {e}"))
         }
     })?;
     if json_depth(&root) > limits.max_json_depth {
