@@ -140,13 +140,22 @@ fn missing_attributes_compare_without_errors() {
         eval(json!({"<": [{"var": "age"}, 18]}), empty.clone()),
         Ok(json!(true))
     );
-    // A present value of the wrong kind is still an error, as the compat tables require.
-    let error = eval(
-        json!({"==": [{"var": "age"}, 18]}),
-        json!({"age": "unknown"}),
-    )
-    .unwrap_err();
-    assert_eq!(error.error_type(), Some("NaN"));
+    // A present value of the wrong kind does not match either (a listed divergence from the
+    // compat tables, which raise NaN; JavaScript and flagd answer false).
+    assert_eq!(
+        eval(
+            json!({"==": [{"var": "age"}, 18]}),
+            json!({"age": "unknown"})
+        ),
+        Ok(json!(false))
+    );
+    assert_eq!(
+        eval(
+            json!({"<": [{"var": "age"}, 18]}),
+            json!({"age": "unknown"})
+        ),
+        Ok(json!(false))
+    );
 }
 
 #[test]

@@ -289,13 +289,16 @@ pub(crate) fn push_js_f64(out: &mut String, f: f64) {
     }
 }
 
-/// Whether `null` meets a string that is not a number: a missing context attribute compared
-/// with a string. JavaScript says "not equal, not ordered"; the compat tables leave the pair
-/// unspecified, and raising `NaN` would turn every `{"==": [{"var": "country"}, "SE"]}` into
-/// an error for contexts without a country.
-fn null_vs_text(a: &Value, b: &Value) -> bool {
+/// Whether a primitive (`null`, a boolean or a number) meets a string that is not a number:
+/// typically a context attribute that is missing or of another type than the rule expects.
+/// JavaScript (json-logic-js, and so flagd) says "not equal, not ordered"; the compat tables
+/// raise `NaN` for a number against such a string. Tandem follows JavaScript here, as a listed
+/// divergence: an attribute of an unexpected type must make a rule not match, not fail the
+/// whole flag over to the caller's default.
+fn primitive_vs_text(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Null, Value::String(s)) | (Value::String(s), Value::Null) => {
+        (Value::Null | Value::Bool(_) | Value::Number(_), Value::String(s))
+        | (Value::String(s), Value::Null | Value::Bool(_) | Value::Number(_)) => {
             parse_js_number(s).is_nan()
         }
         _ => false,
@@ -303,15 +306,15 @@ fn null_vs_text(a: &Value, b: &Value) -> bool {
 }
 
 /// `==`: same-type values compare directly; different primitive types compare as numbers
-/// (so `null == 0` and `1 == "1"`); arrays and objects, and strings that are not numbers
-/// compared with numbers or booleans, raise `NaN`; `null` is unequal to such strings.
+/// (so `null == 0` and `1 == "1"`); a primitive is unequal to a string that is not a number;
+/// arrays and objects raise `NaN`.
 pub(crate) fn loose_eq(a: &Value, b: &Value) -> Result<bool, EvalError> {
     match (a, b) {
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
             Err(EvalError::nan())
         }
         (Value::Null, Value::Null) => Ok(true),
-        _ if null_vs_text(a, b) => Ok(false),
+        _ if primitive_vs_text(a, b) => Ok(false),
         (Value::String(x), Value::String(y)) => Ok(x == y),
         (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
         (Value::Number(x), Value::Number(y)) => Ok(number_f64(x) == number_f64(y)),
@@ -347,15 +350,15 @@ pub(crate) fn strict_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// `<`, `>` and friends: two strings compare as JavaScript does (UTF-16 code units); anything
-/// else compares as numbers, and arrays, objects or non-numeric strings raise `NaN`, except
-/// that `null` and a non-numeric string are unordered (`None`: every relation is false).
+/// else compares as numbers; a primitive and a non-numeric string are unordered (`None`: every
+/// relation is false); arrays and objects raise `NaN`.
 pub(crate) fn compare(a: &Value, b: &Value) -> Result<Option<Ordering>, EvalError> {
     match (a, b) {
         (Value::String(x), Value::String(y)) => Ok(Some(x.encode_utf16().cmp(y.encode_utf16()))),
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
             Err(EvalError::nan())
         }
-        _ if null_vs_text(a, b) => Ok(None),
+        _ if primitive_vs_text(a, b) => Ok(None),
         _ => to_number(a)
             .partial_cmp(&to_number(b))
             .map(Some)
@@ -422,7 +425,9 @@ mod tests {
         assert_eq!(loose_eq(&json!(null), &json!(1)), Ok(false));
         assert_eq!(loose_eq(&json!(1), &json!(true)), Ok(true));
         assert_eq!(loose_eq(&json!("a"), &json!("b")), Ok(false));
-        assert_eq!(loose_eq(&json!(1), &json!("A")), Err(EvalError::nan()));
+        // Divergence from the tables (which raise NaN), as JavaScript and flagd do.
+        assert_eq!(loose_eq(&json!(1), &json!("A")), Ok(false));
+        assert_eq!(loose_eq(&json!(true), &json!("true")), Ok(false));
         assert_eq!(loose_eq(&json!([]), &json!([1])), Err(EvalError::nan()));
         // A missing attribute against a string is simply unequal.
         assert_eq!(loose_eq(&json!(null), &json!("SE")), Ok(false));
@@ -437,8 +442,8 @@ mod tests {
         assert_eq!(compare(&json!("21"), &json!(3)), Ok(Some(Greater)));
         assert_eq!(compare(&json!("21"), &json!("3")), Ok(Some(Less)));
         assert_eq!(compare(&json!(null), &json!(true)), Ok(Some(Less)));
-        let nan = Err(EvalError::nan());
-        assert_eq!(compare(&json!(2023), &json!("2024-01-01")), nan);
+        assert_eq!(compare(&json!(2023), &json!("2024-01-01")), Ok(None));
+        assert_eq!(compare(&json!([1]), &json!(5)), Err(EvalError::nan()));
         assert_eq!(compare(&json!(null), &json!("gold")), Ok(None));
         // UTF-16 order: U+FF5E sorts after U+1F600's lead surrogate (0xD83D).
         assert_eq!(
