@@ -9,28 +9,12 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 use tandem::targeting::{CompileOptions, Env, Rule};
-
-fn suites() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/suites"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: external suites not found at {} (see DESIGN.md)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn load(path: &PathBuf) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// The vectors pass `$flagd.flagKey` inside the data, the way flagd's enriched context holds
 /// it; Tandem takes it from [`Env`], which overrides the data, so the harness moves it there.
@@ -50,11 +34,11 @@ fn env_of(data: &Value) -> Env<'_> {
 
 #[test]
 fn datalogic_flagd_vectors() {
-    let Some(dir) = suites() else { return };
+    let Some(dir) = common::suite("") else { return };
     let mut total = 0;
     let mut failures = Vec::new();
     for file in ["fractional.json", "sem_ver.json"] {
-        for case in load(&dir.join("datalogic-flagd-ops").join(file))
+        for case in common::read_json(&dir.join("datalogic-flagd-ops").join(file))
             .as_array()
             .unwrap()
         {
@@ -202,9 +186,9 @@ fn build(feature: &str, steps: &[String], values: &BTreeMap<String, String>) -> 
 /// that is not a variant means the caller's fallback.
 #[test]
 fn flagd_testbed_operator_scenarios() {
-    let Some(dir) = suites() else { return };
+    let Some(dir) = common::suite("") else { return };
     let root = dir.join("flagd-testbed/evaluator");
-    let flags = load(&root.join("flags/testkit-flags.json"));
+    let flags = common::read_json(&root.join("flags/testkit-flags.json"));
     let evaluators = flags["$evaluators"].as_object();
     let mut total = 0;
     let mut failures = Vec::new();

@@ -12,29 +12,13 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 use tandem::{Client, Config, Context, ErrorCode, FixedClock, FlagType, Limits, Severity};
-
-/// The suites folder, relative to this crate (the repository root's `../shared/suites`).
-const SUITES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/suites");
-
-/// `SUITES/<relative>` when it exists; otherwise prints why the test is skipped.
-fn suite(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(SUITES).join(relative);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        println!(
-            "SKIPPED: {} not found (the external suites are checked out beside the repository \
-             in CI; see DESIGN.md §9)",
-            path.display()
-        );
-        None
-    }
-}
 
 /// The `*.json` files of a folder, in name order (none when the folder is missing).
 fn json_files(dir: &Path) -> Vec<PathBuf> {
@@ -186,7 +170,7 @@ fn report(title: &str, passed: usize, failures: &[String]) {
 
 #[test]
 fn positive_flag_files_load_cleanly() {
-    let Some(root) = suite("flagd-schemas/test") else {
+    let Some(root) = common::suite("flagd-schemas/test") else {
         return;
     };
     let mut failures = Vec::new();
@@ -207,7 +191,7 @@ fn positive_flag_files_load_cleanly() {
 
 #[test]
 fn negative_flag_files_are_rejected_with_a_path() {
-    let Some(root) = suite("flagd-schemas/test") else {
+    let Some(root) = common::suite("flagd-schemas/test") else {
         return;
     };
     let mut failures = Vec::new();
@@ -272,7 +256,7 @@ fn read_rule(path: &Path) -> Value {
 
 #[test]
 fn positive_targeting_rules_load_cleanly_in_a_flag() {
-    let Some(dir) = suite("flagd-schemas/test/targeting/positive") else {
+    let Some(dir) = common::suite("flagd-schemas/test/targeting/positive") else {
         return;
     };
     let mut failures = Vec::new();
@@ -291,7 +275,7 @@ fn positive_targeting_rules_load_cleanly_in_a_flag() {
 
 #[test]
 fn negative_targeting_rules_are_rejected_in_a_flag() {
-    let Some(dir) = suite("flagd-schemas/test/targeting/negative") else {
+    let Some(dir) = common::suite("flagd-schemas/test/targeting/negative") else {
         return;
     };
     let mut failures = Vec::new();
@@ -315,7 +299,7 @@ fn schema_examples_load_and_serve_every_flag() {
     // operators failing (`ends_with` with a number, `sem_ver` with "2.0.0.0"), which flagd's own
     // negative fixtures call schema-invalid. So: every example loads, every flag is served (no
     // error-severity diagnostic, no PARSE_ERROR), and schema violations are only reported.
-    let Some(dir) = suite("flagd-schemas/examples") else {
+    let Some(dir) = common::suite("flagd-schemas/examples") else {
         return;
     };
     let mut failures = Vec::new();
@@ -419,7 +403,7 @@ fn flag_of(path: &str) -> Option<String> {
 
 #[test]
 fn testbed_flag_files_load_and_only_the_deliberate_flags_are_broken() {
-    let Some(testbed) = suite("flagd-testbed") else {
+    let Some(testbed) = common::suite("flagd-testbed") else {
         return;
     };
     let mut files = json_files(&testbed.join("flags"));
@@ -505,7 +489,7 @@ fn testbed_flag_files_load_and_only_the_deliberate_flags_are_broken() {
 fn testbed_flag_files_loaded_together_break_only_the_deliberate_flags() {
     // The testbed's flagd serves every file of flags/ at once; merged the same way (flags and
     // $evaluators side by side, first definition wins), the `$ref`s of zero-flags.json resolve.
-    let Some(dir) = suite("flagd-testbed/flags") else {
+    let Some(dir) = common::suite("flagd-testbed/flags") else {
         return;
     };
     let mut flags = Map::new();

@@ -19,6 +19,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -34,9 +36,6 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use tandem::{Client, Context, EvaluationDetails, FixedClock};
 
-/// The suites folder, relative to this crate (the repository root's `../shared/suites`).
-const SUITES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/suites");
-
 /// Tags of flagd `fractional` generations Tandem does not implement.
 const SKIPPED_TAGS: [&str; 2] = ["fractional-v1", "fractional-v3"];
 
@@ -49,7 +48,7 @@ fn main() {
         println!("flagd_testbed: test");
         return;
     }
-    let evaluator = Path::new(SUITES).join("flagd-testbed/evaluator");
+    let evaluator = Path::new(common::SUITES).join("flagd-testbed/evaluator");
     let features = evaluator.join("gherkin");
     let flags = evaluator.join("flags/testkit-flags.json");
     if !features.is_dir() || !flags.is_file() {

@@ -9,8 +9,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 use tandem::targeting::{CompileOptions, Env, EvalError, Rule};
@@ -26,23 +27,6 @@ const OPTIONS: CompileOptions<'static> = CompileOptions {
     max_depth: 64,
     max_nodes: 100_000,
 };
-
-fn suites() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/suites"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: external suites not found at {} (see DESIGN.md)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn load(path: &PathBuf) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// Structural equality where numbers compare by value (2 == 2.0), with a relative tolerance
 /// for cases the compat tables mark `decimal`.
@@ -71,8 +55,8 @@ fn run(rule: &Value, data: &Value) -> Result<Result<Value, EvalError>, String> {
 
 #[test]
 fn jsonlogic_reference_tests_json() {
-    let Some(dir) = suites() else { return };
-    let cases = load(&dir.join("jsonlogic-tests-json/tests.json"));
+    let Some(dir) = common::suite("") else { return };
+    let cases = common::read_json(&dir.join("jsonlogic-tests-json/tests.json"));
     let mut total = 0;
     let mut failures = Vec::new();
     for case in cases.as_array().unwrap() {
@@ -141,15 +125,15 @@ fn listed_divergences() -> BTreeSet<(String, String)> {
 
 #[test]
 fn jsonlogic_compat_tables() {
-    let Some(dir) = suites() else { return };
+    let Some(dir) = common::suite("") else { return };
     let root = dir.join("jsonlogic-compat-tables/suites");
-    let index = load(&root.join("index.json"));
+    let index = common::read_json(&root.join("index.json"));
     let mut total = 0;
     let mut failing = BTreeMap::new();
     for file in index.as_array().unwrap() {
         let file = file.as_str().unwrap();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for case in load(&root.join(file)).as_array().unwrap() {
+        for case in common::read_json(&root.join(file)).as_array().unwrap() {
             let Some(case) = case.as_object() else {
                 continue;
             }; // a comment
@@ -187,7 +171,7 @@ fn jsonlogic_compat_tables() {
 
 #[test]
 fn flagd_targeting_schema_fixtures() {
-    let Some(dir) = suites() else { return };
+    let Some(dir) = common::suite("") else { return };
     let root = dir.join("flagd-schemas/test/targeting");
     // `if-shorthand.json` refers to an evaluator "some-ref" that the fixture does not define.
     let evaluators = json!({"some-ref": true});
@@ -203,7 +187,7 @@ fn flagd_targeting_schema_fixtures() {
             .collect();
         files.sort();
         for file in files {
-            let rule = load(&file);
+            let rule = common::read_json(&file);
             let name = file.file_name().unwrap().to_string_lossy().into_owned();
             let outcome = Rule::compile(&rule, &options);
             match (positive, &outcome) {
