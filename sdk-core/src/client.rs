@@ -1,21 +1,59 @@
-//! The client: a loaded config plus the host's clock; the entry point of every surface.
+//! The client: a loaded config plus the host's clock and the client's bounded state (event
+//! queue, exposure deduplication, sticky assignments); the entry point of every surface.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value};
 
+use crate::bucketing;
 use crate::clock::Clock;
 use crate::config::{Config, Diagnostic};
 use crate::context::Context;
 use crate::error::Error;
-use crate::evaluation::{self, EvaluationDetails, FlagType};
+use crate::evaluation::{self, EvaluationDetails, FlagType, Inputs};
+use crate::events::{Event, EventQueue, Exposure, LruSet, Stats, Track};
+use crate::experiments::StickyStore;
 use crate::limits::Limits;
 
-/// Evaluates flags from one config, locally. Cheap to query from many call sites; an
+/// Sizes of the client's bounded state. Memory stays within them however many distinct units
+/// the client sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacities {
+    /// Events held until the host drains them; when full the oldest are dropped and counted.
+    pub events: usize,
+    /// Recent (unit, flag, experiment, variant) exposures remembered to log each only once.
+    pub exposure_dedup: usize,
+    /// Sticky assignments held (oldest forgotten first).
+    pub sticky: usize,
+}
+
+impl Default for Capacities {
+    fn default() -> Self {
+        Self {
+            events: 1_000,
+            exposure_dedup: 10_000,
+            sticky: 10_000,
+        }
+    }
+}
+
+/// The event queue and what deduplicates exposures, behind one lock.
+#[derive(Debug)]
+struct EventState {
+    queue: EventQueue,
+    seen: LruSet,
+    deduplicated: u64,
+}
+
+/// Evaluates flags from one config, locally. Shareable across threads; an
 /// [`update`](Client::update) swaps the whole config at once and keeps the last good one when
 /// the new one fails to load.
 pub struct Client {
     config: Option<Config>,
     clock: Box<dyn Clock>,
     limits: Limits,
+    sticky: Mutex<StickyStore>,
+    events: Mutex<EventState>,
 }
 
 impl std::fmt::Debug for Client {
@@ -23,18 +61,32 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("config", &self.config)
             .field("limits", &self.limits)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of plain data; the data is
+/// still consistent enough to keep serving, which beats failing every later evaluation.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Client {
     /// A client with no config yet: every evaluation returns the caller's default with
     /// `PROVIDER_NOT_READY` until [`update`](Client::update) succeeds.
     pub fn new(clock: impl Clock + 'static) -> Self {
+        let capacities = Capacities::default();
         Self {
             config: None,
             clock: Box::new(clock),
             limits: Limits::default(),
+            sticky: Mutex::new(StickyStore::new(capacities.sticky)),
+            events: Mutex::new(EventState {
+                queue: EventQueue::new(capacities.events),
+                seen: LruSet::new(capacities.exposure_dedup),
+                deduplicated: 0,
+            }),
         }
     }
 
@@ -55,13 +107,26 @@ impl Client {
         self
     }
 
+    /// Resizes the client's bounded state (empties the queue, the deduplication window and the
+    /// sticky assignments: call it before use).
+    pub fn with_capacities(mut self, capacities: Capacities) -> Self {
+        self.sticky = Mutex::new(StickyStore::new(capacities.sticky));
+        self.events = Mutex::new(EventState {
+            queue: EventQueue::new(capacities.events),
+            seen: LruSet::new(capacities.exposure_dedup),
+            deduplicated: 0,
+        });
+        self
+    }
+
     /// Loads a new config. On failure the previous config keeps serving and the error is
-    /// returned.
+    /// returned. Sticky assignments of experiments that are no longer running are forgotten.
     ///
     /// # Errors
     /// As [`Config::parse`].
     pub fn update(&mut self, json: &str) -> Result<&Config, Error> {
         let config = Config::parse(json, &self.limits)?;
+        lock(&self.sticky).retain_experiments(|key| config.experiment_is_running(key));
         Ok(self.config.insert(config))
     }
 
@@ -75,8 +140,9 @@ impl Client {
         self.config.as_ref().map_or(&[], Config::diagnostics)
     }
 
-    /// Evaluates a flag, checking its value against `expected` (DESIGN §3). Never panics: every
-    /// failure is a reason and an error code, with `default` as the value.
+    /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and queues an
+    /// exposure event when an experiment assigned the variant. Never panics: every failure is a
+    /// reason and an error code, with `default` as the value.
     pub fn evaluate<'a: 'd, 'd>(
         &'a self,
         flag_key: &'a str,
@@ -84,14 +150,112 @@ impl Client {
         default: &'d Value,
         expected: FlagType,
     ) -> EvaluationDetails<'a, &'d Value> {
-        evaluation::resolve(
-            self.config.as_ref(),
-            flag_key,
-            ctx,
-            &*self.clock,
-            default,
-            expected,
-        )
+        let inputs = Inputs {
+            config: self.config.as_ref(),
+            clock: &*self.clock,
+            sticky: &self.sticky,
+        };
+        let resolution = evaluation::resolve(&inputs, flag_key, ctx, default, expected);
+        if let Some(unit) = &resolution.exposed_unit {
+            self.log_exposure(&resolution.details, unit);
+        }
+        resolution.details
+    }
+
+    fn log_exposure(&self, details: &EvaluationDetails<'_, &Value>, unit: &str) {
+        let Some(experiment) = &details.experiment else {
+            return;
+        };
+        let variant = details.variant.unwrap_or("");
+        let key = bucketing::hash_parts(&[
+            unit.as_bytes(),
+            &[0],
+            details.flag_key.as_bytes(),
+            &[0],
+            experiment.key.as_bytes(),
+            &[0],
+            variant.as_bytes(),
+        ]);
+        let mut events = lock(&self.events);
+        if !events.seen.insert(key) {
+            events.deduplicated += 1;
+            return;
+        }
+        let exposure = Exposure {
+            flag: details.flag_key.to_owned(),
+            variant: details.variant.map(str::to_owned),
+            experiment: experiment.key.to_owned(),
+            layer: experiment.layer.map(str::to_owned),
+            holdout: experiment.holdout.map(str::to_owned),
+            unit: unit.to_owned(),
+            reason: details.reason.as_str(),
+            revision: self
+                .config
+                .as_ref()
+                .and_then(Config::revision)
+                .map(str::to_owned),
+            timestamp: self.clock.now().unix_millis(),
+        };
+        events.queue.push(Event::Exposure(exposure));
+    }
+
+    /// Queues an outcome event (a conversion, a guardrail metric) for `unit`.
+    pub fn track(
+        &self,
+        name: &str,
+        unit: &str,
+        value: Option<f64>,
+        properties: Map<String, Value>,
+    ) {
+        let track = Track {
+            name: name.to_owned(),
+            unit: unit.to_owned(),
+            value: value.filter(|v| v.is_finite()),
+            properties,
+            timestamp: self.clock.now().unix_millis(),
+        };
+        lock(&self.events).queue.push(Event::Track(track));
+    }
+
+    /// Takes every queued event, oldest first.
+    pub fn drain_events(&self) -> Vec<Event> {
+        lock(&self.events).queue.drain()
+    }
+
+    /// Takes every queued event as one JSON array text (what hosts ship).
+    pub fn drain_events_json(&self) -> String {
+        // Events hold only strings, numbers and JSON values: serializing cannot fail.
+        serde_json::to_string(&self.drain_events()).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    /// Counters about the queue, deduplication and sticky assignments.
+    pub fn stats(&self) -> Stats {
+        let events = lock(&self.events);
+        Stats {
+            queued: events.queue.len(),
+            dropped: events.queue.dropped(),
+            deduplicated: events.deduplicated,
+            sticky_assignments: lock(&self.sticky).len(),
+        }
+    }
+
+    /// The sticky assignments as a compact JSON snapshot for the host to persist.
+    pub fn export_sticky(&self) -> String {
+        lock(&self.sticky).export().to_string()
+    }
+
+    /// Restores sticky assignments from a snapshot made by [`Client::export_sticky`]. Entries of
+    /// experiments that are not running in the current config are ignored.
+    ///
+    /// # Errors
+    /// A malformed snapshot; nothing is imported then.
+    pub fn import_sticky(&self, snapshot: &str) -> Result<usize, Error> {
+        let mut store = lock(&self.sticky);
+        let count = store.import(snapshot)?;
+        if let Some(config) = &self.config {
+            store.retain_experiments(|key| config.experiment_is_running(key));
+        }
+        Ok(count)
     }
 
     // The typed getters pass `null` as the fallback and map it to their typed default: variant
@@ -150,5 +314,16 @@ impl Client {
     ) -> EvaluationDetails<'a, &'a Map<String, Value>> {
         let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::Object);
         details.map(|v| v.as_object().unwrap_or(default))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_shareable_across_threads() {
+        fn is_send_sync<T: Send + Sync>() {}
+        is_send_sync::<Client>();
     }
 }

@@ -23,20 +23,24 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bucketing;
 mod client;
 mod clock;
 pub mod config;
 mod context;
 mod error;
 pub mod evaluation;
+mod events;
+mod experiments;
 mod json_path;
 mod limits;
 pub mod targeting;
 
-pub use client::Client;
+pub use client::{Capacities, Client};
 pub use clock::{Clock, FixedClock, Timestamp};
 pub use config::{Config, Diagnostic, Severity};
 pub use context::Context;
 pub use error::{Error, ErrorKind};
-pub use evaluation::{ErrorCode, EvaluationDetails, FlagType, Reason};
+pub use evaluation::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+pub use events::{Event, Exposure, Stats, Track};
 pub use limits::Limits;

@@ -124,7 +124,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         "experiments",
         limits.max_experiments,
         &mut diags,
-        |v, p, d| parse_experiment(v, p, evaluators, limits, d),
+        |k, v, p, d| parse_experiment(k, v, p, evaluators, limits, d),
     )?;
     let layers = section(
         top,
@@ -145,7 +145,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         "policies",
         limits.max_policies,
         &mut diags,
-        parse_policy,
+        |_, v, p, d| parse_policy(v, p, d),
     )?;
 
     let mut config = Config {
@@ -193,7 +193,7 @@ fn section<T>(
     name: &str,
     max: usize,
     diags: &mut Diagnostics,
-    mut parse: impl FnMut(&Value, &str, &mut Diagnostics) -> Option<T>,
+    mut parse: impl FnMut(&str, &Value, &str, &mut Diagnostics) -> Option<T>,
 ) -> Result<Vec<Named<T>>, Error> {
     let map = match top.get(name) {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -215,7 +215,7 @@ fn section<T>(
         .iter()
         .map(|(key, value)| {
             let path = json_path::key(name, key);
-            let entity = entity(diags, |diags| parse(value, &path, diags));
+            let entity = entity(diags, |diags| parse(key, value, &path, diags));
             (key.as_str().into(), entity)
         })
         .collect())

@@ -19,34 +19,76 @@ pub(crate) enum ExperimentStatus {
     Stopped,
 }
 
-/// A validated experiment. Fields not read yet are read by the experiment evaluator.
+/// Where an experiment's units come from: slices of one layer's bucket space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// The explicit layer, or `None` for the experiment's implicit layer of its own.
+    pub(crate) layer: Option<Box<str>>,
+    /// The layer's salt (DESIGN §4: `layer/<key>` unless set).
+    pub(crate) salt: Box<str>,
+    /// `[start, end)` bucket ranges owned by the experiment.
+    pub(crate) ranges: Vec<(u32, u32)>,
+}
+
+impl Placement {
+    pub(crate) fn contains(&self, bucket: u32) -> bool {
+        self.ranges
+            .iter()
+            .any(|&(start, end)| start <= bucket && bucket < end)
+    }
+}
+
+/// A holdout that covers an experiment, ready to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HoldoutCheck {
+    pub(crate) key: Box<str>,
+    pub(crate) salt: Box<str>,
+    /// Held out iff `bucket < threshold` (`round(percent × 100)`).
+    pub(crate) threshold: u32,
+}
+
+/// A validated experiment, with its salts, layer placement and holdouts resolved at load.
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "the experiment evaluator reads these (DESIGN §3 step 5)"
-)]
 pub(crate) struct Experiment {
     pub(crate) flag: Box<str>,
     pub(crate) status: ExperimentStatus,
-    pub(crate) layer: Option<Box<str>>,
     /// Context path of the unit of randomisation (default `targetingKey`).
     pub(crate) unit: Box<str>,
     pub(crate) audience: Option<Rule>,
-    /// Variant names and integer weights, in order.
+    /// Variant names and integer weights, in order, as written.
     pub(crate) allocation: Vec<(Box<str>, u32)>,
+    /// The flag's variant index of each allocation arm (resolved against the flag at load).
+    pub(crate) arms: Vec<usize>,
+    /// The weights of the arms, in order.
+    pub(crate) weights: Vec<u32>,
     pub(crate) start: Option<Timestamp>,
     pub(crate) end: Option<Timestamp>,
-    /// Percent of units in the implicit layer of an experiment without a layer.
-    pub(crate) traffic: f64,
-    pub(crate) salt: Option<Box<str>>,
+    /// The allocation salt (`experiment/<key>` unless set).
+    pub(crate) salt: Box<str>,
     pub(crate) sticky: bool,
+    pub(crate) placement: Placement,
+    pub(crate) holdouts: Vec<HoldoutCheck>,
+}
+
+impl Experiment {
+    /// The explicit layer named in the config, if any.
+    pub(crate) fn layer(&self) -> Option<&str> {
+        self.placement.layer.as_deref()
+    }
+
+    /// Whether the experiment is running and `now` is inside `[start, end)`.
+    pub(crate) fn is_live(&self, now: Timestamp) -> bool {
+        self.status == ExperimentStatus::Running
+            && self.start.is_none_or(|start| start <= now)
+            && self.end.is_none_or(|end| now < end)
+    }
 }
 
 /// A layer: slices of `[0, 10000)` owned by experiments, mutually exclusive.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "the experiment evaluator reads these (DESIGN §4)")]
 pub(crate) struct Layer {
-    pub(crate) salt: Option<Box<str>>,
+    /// The layer's salt (`layer/<key>` unless set).
+    pub(crate) salt: Box<str>,
     /// `(experiment, [start, end))`, sorted by start.
     pub(crate) ranges: Vec<(Box<str>, u32, u32)>,
 }
@@ -60,11 +102,20 @@ pub(crate) enum HoldoutScope {
 
 /// A holdout: a share of units that sees only default variants.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "the experiment evaluator reads these (DESIGN §4)")]
 pub(crate) struct Holdout {
     pub(crate) percent: f64,
     pub(crate) scope: HoldoutScope,
-    pub(crate) salt: Option<Box<str>>,
+    /// The holdout's salt (`holdout/<key>` unless set).
+    pub(crate) salt: Box<str>,
+}
+
+impl Holdout {
+    pub(crate) fn covers(&self, experiment: &str) -> bool {
+        match &self.scope {
+            HoldoutScope::All => true,
+            HoldoutScope::Only(list) => list.iter().any(|e| &**e == experiment),
+        }
+    }
 }
 
 /// Buckets in the layer space (DESIGN §4).
@@ -87,6 +138,7 @@ const EXPERIMENT_FIELDS: [&str; 13] = [
 ];
 
 pub(crate) fn parse_experiment(
+    key: &str,
     value: &Value,
     path: &str,
     evaluators: Option<&Map<String, Value>>,
@@ -162,18 +214,40 @@ pub(crate) fn parse_experiment(
             ok = false;
         }
     }
+    let layer: Option<Box<str>> = layer.ok()?.map(Into::into);
+    // An experiment without a layer has an implicit layer of its own (DESIGN §4); an explicit
+    // layer's salt and ranges are filled in once layers are parsed.
+    let traffic_end = (traffic.ok()?.unwrap_or(100.0) * 100.0).round() as u32;
+    let placement = match layer {
+        None => Placement {
+            layer: None,
+            salt: format!("layer/{key}").into(),
+            ranges: vec![(0, traffic_end)],
+        },
+        Some(layer) => Placement {
+            salt: Box::from(""),
+            layer: Some(layer),
+            ranges: Vec::new(),
+        },
+    };
+    let allocation = allocation?;
+    let weights = allocation.iter().map(|&(_, w)| w).collect();
     let experiment = Experiment {
         flag: flag?.into(),
         status: status?,
-        layer: layer.ok()?.map(Into::into),
         unit: unit.ok()?.unwrap_or("targetingKey").into(),
         audience: audience?,
-        allocation: allocation?,
+        allocation,
+        arms: Vec::new(),
+        weights,
         start: start.ok()?,
         end: end.ok()?,
-        traffic: traffic.ok()?.unwrap_or(100.0),
-        salt: salt.ok()?.map(Into::into),
+        salt: salt
+            .ok()?
+            .map_or_else(|| format!("experiment/{key}").into(), Into::into),
         sticky: sticky.ok()?.unwrap_or(false),
+        placement,
+        holdouts: Vec::new(),
     };
     ok.then_some(experiment)
 }
@@ -306,7 +380,12 @@ fn parse_metrics(value: &Value, path: &str, diags: &mut Diagnostics) -> bool {
     ok
 }
 
-pub(crate) fn parse_layer(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Layer> {
+pub(crate) fn parse_layer(
+    key: &str,
+    value: &Value,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Layer> {
     let map = object(value, path, "a layer", diags)?;
     let mut ok = reject_unknown(map, path, &["ranges", "salt", "description"], diags);
     let salt = opt_str(map, "salt", path, diags);
@@ -367,13 +446,20 @@ pub(crate) fn parse_layer(value: &Value, path: &str, diags: &mut Diagnostics) ->
         }
     }
     let layer = Layer {
-        salt: salt.ok()?.map(Into::into),
+        salt: salt
+            .ok()?
+            .map_or_else(|| format!("layer/{key}").into(), Into::into),
         ranges,
     };
     ok.then_some(layer)
 }
 
-pub(crate) fn parse_holdout(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Holdout> {
+pub(crate) fn parse_holdout(
+    key: &str,
+    value: &Value,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Holdout> {
     let map = object(value, path, "a holdout", diags)?;
     let ok = reject_unknown(
         map,
@@ -420,7 +506,9 @@ pub(crate) fn parse_holdout(value: &Value, path: &str, diags: &mut Diagnostics) 
     let holdout = Holdout {
         percent: percent?,
         scope: scope?,
-        salt: salt.ok()?.map(Into::into),
+        salt: salt
+            .ok()?
+            .map_or_else(|| format!("holdout/{key}").into(), Into::into),
     };
     ok.then_some(holdout)
 }

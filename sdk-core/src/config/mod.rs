@@ -96,6 +96,15 @@ impl Config {
         self.flags.iter().map(|(key, _)| &**key)
     }
 
+    /// Whether the config has a (non-broken) experiment `key` whose status is `running`.
+    pub(crate) fn experiment_is_running(&self, key: &str) -> bool {
+        self.experiments.iter().any(|(k, e)| {
+            &**k == key
+                && e.ready()
+                    .is_some_and(|e| e.status == experiments::ExperimentStatus::Running)
+        })
+    }
+
     /// A flag by key: `Some(Ok(flag))`, `Some(Err(message))` when broken, `None` when unknown.
     pub(crate) fn flag(&self, key: &str) -> Option<Result<&Flag, &str>> {
         let index = *self.flag_index.get(key)?;

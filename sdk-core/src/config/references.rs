@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::diagnostics::Diagnostics;
-use super::experiments::HoldoutScope;
+use super::experiments::{HoldoutCheck, HoldoutScope};
 use super::{Config, Entity, Named};
+use crate::bucketing;
 use crate::json_path;
 
 /// `raw_experiments` is the document's `experiments` section, to find the flag of an experiment
@@ -22,7 +23,54 @@ pub(super) fn check(
     check_layers(config, diags);
     check_holdouts(config, diags);
     break_dependents_of_broken_layers(config);
+    place_in_layers_and_holdouts(config, diags);
     break_flags_of_broken_experiments(config, raw_experiments);
+}
+
+/// Gives each experiment of an explicit layer that layer's salt and its ranges, and each
+/// experiment the holdouts that cover it.
+fn place_in_layers_and_holdouts(config: &mut Config, diags: &mut Diagnostics) {
+    for (key, entity) in &mut config.experiments {
+        let Entity::Ready(experiment) = entity else {
+            continue;
+        };
+        if let Some(layer_key) = experiment.placement.layer.as_deref() {
+            let layer = config
+                .layers
+                .iter()
+                .find(|(k, _)| &**k == layer_key)
+                .and_then(|(_, l)| l.ready());
+            if let Some(layer) = layer {
+                experiment.placement.salt = layer.salt.clone();
+                experiment.placement.ranges = layer
+                    .ranges
+                    .iter()
+                    .filter(|(e, _, _)| e == key)
+                    .map(|&(_, start, end)| (start, end))
+                    .collect();
+            }
+            if experiment.placement.ranges.is_empty() {
+                diags.warning(
+                    &json_path::key(&json_path::key("experiments", key), "layer"),
+                    format!(
+                        "layer \"{layer_key}\" gives this experiment no ranges: it gets no units"
+                    ),
+                );
+            }
+        }
+        experiment.holdouts = config
+            .holdouts
+            .iter()
+            .filter_map(|(holdout_key, h)| {
+                let h = h.ready()?;
+                h.covers(key).then(|| HoldoutCheck {
+                    key: holdout_key.clone(),
+                    salt: h.salt.clone(),
+                    threshold: bucketing::holdout_threshold(h.percent),
+                })
+            })
+            .collect();
+    }
 }
 
 /// Marks an entity broken with `message` at `path`, unless it is broken already.
@@ -104,8 +152,8 @@ fn check_experiments(config: &mut Config, diags: &mut Diagnostics) {
                 }
             }
         }
-        if let Some(layer) = &experiment.layer {
-            if !layers.contains(&**layer) {
+        if let Some(layer) = experiment.layer() {
+            if !layers.contains(layer) {
                 problems.push((
                     json_path::key(&path, "layer"),
                     format!("unknown layer \"{layer}\""),
@@ -130,7 +178,7 @@ fn break_dependents_of_broken_layers(config: &mut Config) {
         let Entity::Ready(experiment) = entity else {
             continue;
         };
-        if let Some(layer) = experiment.layer.as_deref().filter(|l| broken.contains(l)) {
+        if let Some(layer) = experiment.layer().filter(|l| broken.contains(l)) {
             let path = json_path::key(&json_path::key("experiments", key), "layer");
             *entity = Entity::Broken(format!("{path}: layer \"{layer}\" is broken"));
         }
@@ -168,7 +216,7 @@ fn check_layers(config: &mut Config, diags: &mut Diagnostics) {
         let mut problems = Vec::new();
         for (experiment, _, _) in &layer.ranges {
             let found = config.experiments.iter().find(|(k, _)| k == experiment);
-            match found.map(|(_, e)| e.ready().map(|e| e.layer.as_deref())) {
+            match found.map(|(_, e)| e.ready().map(|e| e.layer())) {
                 None => problems.push((
                     json_path::key(&path, experiment),
                     format!("unknown experiment \"{experiment}\""),

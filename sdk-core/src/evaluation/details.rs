@@ -134,6 +134,47 @@ pub struct EvaluationDetails<'a, T> {
     pub error_message: Option<Cow<'a, str>>,
     /// The flag's metadata merged over the flag set's.
     pub flag_metadata: Option<&'a Map<String, Value>>,
+    /// The experiment that assigned the variant (or held the unit out), or the first one skipped
+    /// because the context had no valid unit.
+    pub experiment: Option<ExperimentDetails<'a>>,
+}
+
+/// Which experiment applied to an evaluation, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExperimentDetails<'a> {
+    /// The experiment's key.
+    pub key: &'a str,
+    /// Its explicit layer, if it has one.
+    pub layer: Option<&'a str>,
+    /// The holdout that caught the unit: it was served the default variant as the holdout's
+    /// control group.
+    pub holdout: Option<&'a str>,
+    /// Set when the experiment did *not* apply because the context had no valid unit:
+    /// [`ErrorCode::TargetingKeyMissing`] or [`ErrorCode::InvalidContext`].
+    pub skipped: Option<ErrorCode>,
+}
+
+impl Serialize for ExperimentDetails<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("ExperimentDetails", 4)?;
+        s.serialize_field("key", self.key)?;
+        optional_field(&mut s, "layer", self.layer)?;
+        optional_field(&mut s, "holdout", self.holdout)?;
+        optional_field(&mut s, "skipped", self.skipped.map(ErrorCode::as_str))?;
+        s.end()
+    }
+}
+
+/// Serializes `value` when present, else marks the field skipped.
+fn optional_field<S: SerializeStruct, T: Serialize>(
+    s: &mut S,
+    name: &'static str,
+    value: Option<T>,
+) -> Result<(), S::Error> {
+    match value {
+        Some(value) => s.serialize_field(name, &value),
+        None => s.skip_field(name),
+    }
 }
 
 impl<'a, T> EvaluationDetails<'a, T> {
@@ -147,32 +188,22 @@ impl<'a, T> EvaluationDetails<'a, T> {
             error_code: self.error_code,
             error_message: self.error_message,
             flag_metadata: self.flag_metadata,
+            experiment: self.experiment,
         }
     }
 }
 
 impl<T: Serialize> Serialize for EvaluationDetails<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("EvaluationDetails", 7)?;
+        let mut s = serializer.serialize_struct("EvaluationDetails", 8)?;
         s.serialize_field("key", self.flag_key)?;
         s.serialize_field("value", &self.value)?;
-        match self.variant {
-            Some(variant) => s.serialize_field("variant", variant)?,
-            None => s.skip_field("variant")?,
-        }
+        optional_field(&mut s, "variant", self.variant)?;
         s.serialize_field("reason", self.reason.as_str())?;
-        match self.error_code {
-            Some(code) => s.serialize_field("errorCode", code.as_str())?,
-            None => s.skip_field("errorCode")?,
-        }
-        match &self.error_message {
-            Some(message) => s.serialize_field("errorMessage", message)?,
-            None => s.skip_field("errorMessage")?,
-        }
-        match self.flag_metadata {
-            Some(metadata) => s.serialize_field("flagMetadata", metadata)?,
-            None => s.skip_field("flagMetadata")?,
-        }
+        optional_field(&mut s, "errorCode", self.error_code.map(ErrorCode::as_str))?;
+        optional_field(&mut s, "errorMessage", self.error_message.as_deref())?;
+        optional_field(&mut s, "flagMetadata", self.flag_metadata)?;
+        optional_field(&mut s, "experiment", self.experiment.as_ref())?;
         s.end()
     }
 }

@@ -1,59 +1,91 @@
 //! The evaluation order of DESIGN §3 for one flag.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::details::{ErrorCode, EvaluationDetails, FlagType, Reason};
+use super::details::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+use crate::bucketing::UnitProblem;
 use crate::clock::Clock;
 use crate::config::{Config, Flag, FlagState};
 use crate::context::{json_type_name, Context};
+use crate::experiments::{self, Outcome, StickyStore};
 use crate::targeting::Env;
 
+/// The details of one evaluation, and the unit to log an exposure for when an experiment applied.
+#[derive(Debug)]
+pub(crate) struct Resolution<'a, 'd, 'x> {
+    pub(crate) details: EvaluationDetails<'a, &'d Value>,
+    pub(crate) exposed_unit: Option<Cow<'x, str>>,
+}
+
+/// Everything an evaluation reads besides the flag key, the context and the default.
+pub(crate) struct Inputs<'a> {
+    pub(crate) config: Option<&'a Config>,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) sticky: &'a Mutex<StickyStore>,
+}
+
+/// What steps 4-6 chose.
+struct Choice<'a, 'x> {
+    variant: Option<usize>,
+    reason: Reason,
+    experiment: Option<ExperimentDetails<'a>>,
+    exposed_unit: Option<Cow<'x, str>>,
+}
+
 /// Evaluates `flag_key` for `ctx`, falling back to `default` as DESIGN §3 says.
-pub(crate) fn resolve<'a: 'd, 'd>(
-    config: Option<&'a Config>,
+pub(crate) fn resolve<'a: 'd, 'd, 'x>(
+    inputs: &Inputs<'a>,
     flag_key: &'a str,
-    ctx: &Context,
-    clock: &dyn Clock,
+    ctx: &'x Context,
     default: &'d Value,
     expected: FlagType,
-) -> EvaluationDetails<'a, &'d Value> {
+) -> Resolution<'a, 'd, 'x> {
     let fallback = Fallback { flag_key, default };
-    let Some(config) = config else {
-        return fallback.error(
+    let details = |details| Resolution {
+        details,
+        exposed_unit: None,
+    };
+    let Some(config) = inputs.config else {
+        return details(fallback.error(
             ErrorCode::ProviderNotReady,
             "no config has been loaded yet",
             None,
-        );
+        ));
     };
     let flag = match config.flag(flag_key) {
-        None => return fallback.error(ErrorCode::FlagNotFound, "flag not found", None),
+        None => return details(fallback.error(ErrorCode::FlagNotFound, "flag not found", None)),
         Some(Err(broken)) => {
-            return fallback.error(ErrorCode::ParseError, broken.to_owned(), None);
+            return details(fallback.error(ErrorCode::ParseError, broken.to_owned(), None));
         }
         Some(Ok(flag)) => flag,
     };
     let metadata = flag.metadata.as_ref();
     if flag.state == FlagState::Disabled {
-        return EvaluationDetails {
+        return details(EvaluationDetails {
             reason: Reason::Disabled,
             ..fallback.details(metadata)
-        };
+        });
     }
-    let (variant, reason) = match choose_variant(flag, flag_key, ctx, clock) {
+    let choice = match choose_variant(inputs, config, flag, flag_key, ctx) {
         Ok(choice) => choice,
-        Err(message) => return fallback.error(ErrorCode::General, message, metadata),
+        Err(message) => return details(fallback.error(ErrorCode::General, message, metadata)),
     };
-    let Some(variant) = variant.and_then(|i| flag.variants.get(i)) else {
+    let Some(variant) = choice.variant.and_then(|i| flag.variants.get(i)) else {
         // No default variant: the caller's default is the flag's value.
-        return EvaluationDetails {
-            reason: Reason::Default,
-            ..fallback.details(metadata)
+        return Resolution {
+            details: EvaluationDetails {
+                reason: Reason::Default,
+                experiment: choice.experiment,
+                ..fallback.details(metadata)
+            },
+            exposed_unit: choice.exposed_unit,
         };
     };
     if let Some(policy) = &variant.policy {
-        return fallback.error(
+        return details(fallback.error(
             ErrorCode::General,
             format!(
                 "variant \"{}\" runs policy \"{policy}\", but this version of Tandem cannot run \
@@ -61,10 +93,10 @@ pub(crate) fn resolve<'a: 'd, 'd>(
                 variant.name
             ),
             metadata,
-        );
+        ));
     }
     if !expected.matches(&variant.value) {
-        return fallback.error(
+        return details(fallback.error(
             ErrorCode::TypeMismatch,
             format!(
                 "the flag's value is {}, not the requested {}",
@@ -72,31 +104,46 @@ pub(crate) fn resolve<'a: 'd, 'd>(
                 type_name(expected)
             ),
             metadata,
-        );
+        ));
     }
-    EvaluationDetails {
-        flag_key,
-        value: &variant.value,
-        variant: Some(&variant.name),
-        reason,
-        error_code: None,
-        error_message: None,
-        flag_metadata: metadata,
+    Resolution {
+        details: EvaluationDetails {
+            flag_key,
+            value: &variant.value,
+            variant: Some(&variant.name),
+            reason: choice.reason,
+            error_code: None,
+            error_message: None,
+            flag_metadata: metadata,
+            experiment: choice.experiment,
+        },
+        exposed_unit: choice.exposed_unit,
     }
 }
 
 /// Steps 4-6: the index of the variant to serve (`None`: the caller's default) and why.
-fn choose_variant(
-    flag: &Flag,
+fn choose_variant<'a, 'x>(
+    inputs: &Inputs<'a>,
+    config: &'a Config,
+    flag: &'a Flag,
     flag_key: &str,
-    ctx: &Context,
-    clock: &dyn Clock,
-) -> Result<(Option<usize>, Reason), Cow<'static, str>> {
+    ctx: &'x Context,
+) -> Result<Choice<'a, 'x>, Cow<'static, str>> {
+    if flag.targeting.is_none() && flag.experiments.is_empty() {
+        return Ok(Choice {
+            variant: flag.default_variant,
+            reason: Reason::Static,
+            experiment: None,
+            exposed_unit: None,
+        });
+    }
+    // Read once, only by flags whose rules or schedules depend on it.
+    let now = inputs.clock.now();
+    let env = Env {
+        flag_key,
+        timestamp: now.unix_seconds(),
+    };
     if let Some(rule) = &flag.targeting {
-        let env = Env {
-            flag_key,
-            timestamp: clock.now().unix_seconds(),
-        };
         let result = rule
             .evaluate(ctx.as_value(), &env)
             .map_err(|e| Cow::Owned(format!("the targeting rule failed: {e}")))?;
@@ -115,7 +162,12 @@ fn choose_variant(
         };
         if let Some(name) = name {
             return match flag.variant_index(name) {
-                Some(index) => Ok((Some(index), Reason::TargetingMatch)),
+                Some(index) => Ok(Choice {
+                    variant: Some(index),
+                    reason: Reason::TargetingMatch,
+                    experiment: None,
+                    exposed_unit: None,
+                }),
                 // The name may come from the context, so it is not echoed.
                 None => Err(Cow::Borrowed(
                     "the targeting rule returned a name that is not one of the flag's variants",
@@ -123,12 +175,48 @@ fn choose_variant(
             };
         }
     }
-    let reason = if flag.targeting.is_none() && flag.experiments.is_empty() {
-        Reason::Static
-    } else {
-        Reason::Default
-    };
-    Ok((flag.default_variant, reason))
+    let mut experiment = None;
+    if !flag.experiments.is_empty() {
+        let outcome = experiments::assign(config, flag, ctx, &env, now, inputs.sticky)
+            .map_err(|e| Cow::Owned(format!("an experiment's audience rule failed: {e}")))?;
+        match outcome {
+            Outcome::Assigned(assignment) => {
+                return Ok(Choice {
+                    variant: assignment.variant,
+                    reason: if assignment.holdout.is_some() {
+                        Reason::Default
+                    } else {
+                        Reason::Split
+                    },
+                    experiment: Some(ExperimentDetails {
+                        key: assignment.experiment,
+                        layer: assignment.layer,
+                        holdout: assignment.holdout,
+                        skipped: None,
+                    }),
+                    exposed_unit: Some(assignment.unit),
+                })
+            }
+            Outcome::NotApplied(Some((key, problem))) => {
+                experiment = Some(ExperimentDetails {
+                    key,
+                    layer: None,
+                    holdout: None,
+                    skipped: Some(match problem {
+                        UnitProblem::Missing => ErrorCode::TargetingKeyMissing,
+                        UnitProblem::Invalid => ErrorCode::InvalidContext,
+                    }),
+                });
+            }
+            Outcome::NotApplied(None) => {}
+        }
+    }
+    Ok(Choice {
+        variant: flag.default_variant,
+        reason: Reason::Default,
+        experiment,
+        exposed_unit: None,
+    })
 }
 
 fn type_name(ty: FlagType) -> &'static str {
@@ -151,7 +239,7 @@ struct Fallback<'a, 'd> {
 impl<'a, 'd> Fallback<'a, 'd> {
     fn details(
         &self,
-        metadata: Option<&'a serde_json::Map<String, Value>>,
+        metadata: Option<&'a Map<String, Value>>,
     ) -> EvaluationDetails<'a, &'d Value> {
         EvaluationDetails {
             flag_key: self.flag_key,
@@ -161,6 +249,7 @@ impl<'a, 'd> Fallback<'a, 'd> {
             error_code: None,
             error_message: None,
             flag_metadata: metadata,
+            experiment: None,
         }
     }
 
@@ -168,7 +257,7 @@ impl<'a, 'd> Fallback<'a, 'd> {
         &self,
         code: ErrorCode,
         message: impl Into<Cow<'a, str>>,
-        metadata: Option<&'a serde_json::Map<String, Value>>,
+        metadata: Option<&'a Map<String, Value>>,
     ) -> EvaluationDetails<'a, &'d Value> {
         EvaluationDetails {
             reason: Reason::Error,

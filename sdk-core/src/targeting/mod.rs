@@ -247,6 +247,15 @@ impl Rule {
     ) -> Result<Cow<'a, Value>, EvalError> {
         eval::evaluate(&self.root, data, env).map(eval::Out::into_cow)
     }
+
+    /// Evaluates the rule as a condition: whether its result is truthy by JSON Logic's rules
+    /// (`0`, `""`, `[]`, `null` and `false` are falsy). Audiences use this.
+    ///
+    /// # Errors
+    /// An [`EvalError`] when the rule raises one.
+    pub fn matches(&self, data: &Value, env: &Env<'_>) -> Result<bool, EvalError> {
+        eval::evaluate(&self.root, data, env).map(|out| value::truthy(&out))
+    }
 }
 
 #[cfg(test)]
