@@ -9,11 +9,12 @@ use crate::bucketing;
 use crate::clock::Clock;
 use crate::config::{Config, Diagnostic};
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::evaluation::{self, EvaluationDetails, FlagType, Inputs};
 use crate::events::{Event, EventQueue, Exposure, LruSet, Stats, Track};
 use crate::experiments::StickyStore;
 use crate::limits::Limits;
+use crate::precomputed::{Precomputed, PAYLOAD_VERSION};
 
 /// Sizes of the client's bounded state. Memory stays within them however many distinct units
 /// the client sees.
@@ -37,6 +38,15 @@ impl Default for Capacities {
     }
 }
 
+/// What a client serves from.
+#[derive(Debug)]
+enum Source {
+    /// A config: every flag evaluated for each context.
+    Config(Config),
+    /// One user's precomputed results (no rules).
+    Precomputed(Precomputed),
+}
+
 /// The event queue and what deduplicates exposures, behind one lock.
 #[derive(Debug)]
 struct EventState {
@@ -49,7 +59,7 @@ struct EventState {
 /// [`update`](Client::update) swaps the whole config at once and keeps the last good one when
 /// the new one fails to load.
 pub struct Client {
-    config: Option<Config>,
+    source: Option<Source>,
     clock: Box<dyn Clock>,
     limits: Limits,
     sticky: Mutex<StickyStore>,
@@ -59,7 +69,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.config)
+            .field("source", &self.source)
             .field("limits", &self.limits)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
@@ -78,7 +88,7 @@ impl Client {
     pub fn new(clock: impl Clock + 'static) -> Self {
         let capacities = Capacities::default();
         Self {
-            config: None,
+            source: None,
             clock: Box::new(clock),
             limits: Limits::default(),
             sticky: Mutex::new(StickyStore::new(capacities.sticky)),
@@ -127,17 +137,102 @@ impl Client {
     pub fn update(&mut self, json: &str) -> Result<&Config, Error> {
         let config = Config::parse(json, &self.limits)?;
         lock(&self.sticky).retain_experiments(|key| config.experiment_is_running(key));
-        Ok(self.config.insert(config))
+        match self.source.insert(Source::Config(config)) {
+            Source::Config(config) => Ok(config),
+            // Unreachable: the source was set to a config on the line above.
+            Source::Precomputed(_) => Err(Error::new(
+                ErrorKind::InvalidConfig,
+                "$: internal error: the config was not kept",
+            )),
+        }
     }
 
-    /// The config being served, if any.
+    /// A client serving one user's precomputed payload (made by [`Client::precompute`]): no
+    /// rules, only that user's results. The context passed to evaluations is not read.
+    ///
+    /// # Errors
+    /// A payload that is not valid JSON or not a payload ([`ErrorKind::InvalidConfig`] with a
+    /// JSON path), or one over [`Limits::max_document_bytes`].
+    pub fn from_precomputed(json: &str, clock: impl Clock + 'static) -> Result<Self, Error> {
+        let mut client = Self::new(clock);
+        client.update_precomputed(json)?;
+        Ok(client)
+    }
+
+    /// Replaces what the client serves with a precomputed payload; on failure the previous
+    /// source keeps serving.
+    ///
+    /// # Errors
+    /// As [`Client::from_precomputed`].
+    pub fn update_precomputed(&mut self, json: &str) -> Result<(), Error> {
+        let payload = Precomputed::parse(json, self.limits.max_document_bytes)?;
+        self.source = Some(Source::Precomputed(payload));
+        Ok(())
+    }
+
+    /// The config being served, if the client serves a config.
     pub fn config(&self) -> Option<&Config> {
-        self.config.as_ref()
+        match &self.source {
+            Some(Source::Config(config)) => Some(config),
+            _ => None,
+        }
     }
 
     /// The problems found in the config being served.
     pub fn diagnostics(&self) -> &[Diagnostic] {
-        self.config.as_ref().map_or(&[], Config::diagnostics)
+        self.config().map_or(&[], Config::diagnostics)
+    }
+
+    fn revision(&self) -> Option<&str> {
+        match &self.source {
+            Some(Source::Config(config)) => config.revision(),
+            Some(Source::Precomputed(payload)) => payload.revision(),
+            None => None,
+        }
+    }
+
+    /// Evaluates every flag for one context and returns the payload a client built with
+    /// [`Client::from_precomputed`] serves: that user's values, variants, reasons and the
+    /// exposure each would log — no rules, no other users' data. Logs no exposure itself: the
+    /// reading client does, when the app reads the flag.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotReady`] when the client serves no config.
+    pub fn precompute(&self, ctx: &Context) -> Result<String, Error> {
+        let Some(config) = self.config() else {
+            return Err(Error::new(
+                ErrorKind::NotReady,
+                "no config has been loaded yet",
+            ));
+        };
+        let inputs = self.inputs();
+        let flags: Vec<Value> = config
+            .flag_keys()
+            .map(|key| {
+                let resolution =
+                    evaluation::resolve(&inputs, key, ctx, &Value::Null, FlagType::Any);
+                let mut entry = serde_json::to_value(&resolution.details).unwrap_or(Value::Null);
+                if let (Some(unit), Value::Object(map)) = (resolution.exposed_unit, &mut entry) {
+                    map.insert("unit".to_owned(), Value::String(unit.into_owned()));
+                }
+                entry
+            })
+            .collect();
+        let mut payload = Map::new();
+        payload.insert("v".to_owned(), Value::from(PAYLOAD_VERSION));
+        if let Some(revision) = config.revision() {
+            payload.insert("revision".to_owned(), Value::from(revision));
+        }
+        payload.insert("flags".to_owned(), Value::Array(flags));
+        Ok(Value::Object(payload).to_string())
+    }
+
+    fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            config: self.config(),
+            clock: &*self.clock,
+            sticky: &self.sticky,
+        }
     }
 
     /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and queues an
@@ -150,12 +245,14 @@ impl Client {
         default: &'d Value,
         expected: FlagType,
     ) -> EvaluationDetails<'a, &'d Value> {
-        let inputs = Inputs {
-            config: self.config.as_ref(),
-            clock: &*self.clock,
-            sticky: &self.sticky,
-        };
-        let resolution = evaluation::resolve(&inputs, flag_key, ctx, default, expected);
+        if let Some(Source::Precomputed(payload)) = &self.source {
+            let served = payload.serve(flag_key, default, expected);
+            if let Some(unit) = served.exposed_unit {
+                self.log_exposure(&served.details, unit);
+            }
+            return served.details;
+        }
+        let resolution = evaluation::resolve(&self.inputs(), flag_key, ctx, default, expected);
         if let Some(unit) = &resolution.exposed_unit {
             self.log_exposure(&resolution.details, unit);
         }
@@ -189,11 +286,7 @@ impl Client {
             holdout: experiment.holdout.map(str::to_owned),
             unit: unit.to_owned(),
             reason: details.reason.as_str(),
-            revision: self
-                .config
-                .as_ref()
-                .and_then(Config::revision)
-                .map(str::to_owned),
+            revision: self.revision().map(str::to_owned),
             timestamp: self.clock.now().unix_millis(),
         };
         events.queue.push(Event::Exposure(exposure));
@@ -252,7 +345,7 @@ impl Client {
     pub fn import_sticky(&self, snapshot: &str) -> Result<usize, Error> {
         let mut store = lock(&self.sticky);
         let count = store.import(snapshot)?;
-        if let Some(config) = &self.config {
+        if let Some(config) = self.config() {
             store.retain_experiments(|key| config.experiment_is_running(key));
         }
         Ok(count)

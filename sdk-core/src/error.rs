@@ -15,6 +15,8 @@ pub enum ErrorKind {
     LimitExceeded,
     /// An evaluation context that is not a JSON object.
     InvalidContext,
+    /// The operation needs a loaded config and there is none yet.
+    NotReady,
 }
 
 impl ErrorKind {
@@ -25,6 +27,7 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "INVALID_CONFIG",
             ErrorKind::LimitExceeded => "LIMIT_EXCEEDED",
             ErrorKind::InvalidContext => "INVALID_CONTEXT",
+            ErrorKind::NotReady => "NOT_READY",
         }
     }
 }

@@ -34,6 +34,7 @@ mod events;
 mod experiments;
 mod json_path;
 mod limits;
+mod precomputed;
 pub mod targeting;
 
 pub use client::{Capacities, Client};

@@ -136,17 +136,20 @@ fn check_experiments(config: &mut Config, diags: &mut Diagnostics) {
                 format!("flag \"{}\" is broken", experiment.flag),
             )),
             Some((_, Entity::Ready(flag))) => {
+                let mut arms = Vec::with_capacity(experiment.allocation.len());
                 for (i, (variant, _)) in experiment.allocation.iter().enumerate() {
-                    if flag.variant_index(variant).is_none() {
-                        problems.push((
+                    match flag.variant_index(variant) {
+                        Some(arm) => arms.push(arm),
+                        None => problems.push((
                             json_path::index(&json_path::key(&path, "allocation"), i),
                             format!(
                                 "\"{variant}\" is not a variant of flag \"{}\"",
                                 experiment.flag
                             ),
-                        ));
+                        )),
                     }
                 }
+                experiment.arms = arms;
                 if problems.is_empty() {
                     flag.experiments.push(index);
                 }

@@ -36,6 +36,20 @@ impl Reason {
             Reason::Error => "ERROR",
         }
     }
+
+    /// The reason with OpenFeature name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Reason::Static,
+            Reason::Default,
+            Reason::TargetingMatch,
+            Reason::Split,
+            Reason::Disabled,
+            Reason::Error,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
 }
 
 /// What failed (OpenFeature's error codes). Stable: bindings map each to a fixed code.
@@ -71,6 +85,21 @@ impl ErrorCode {
             ErrorCode::General => "GENERAL",
         }
     }
+
+    /// The error code with OpenFeature name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            ErrorCode::ProviderNotReady,
+            ErrorCode::FlagNotFound,
+            ErrorCode::ParseError,
+            ErrorCode::TypeMismatch,
+            ErrorCode::TargetingKeyMissing,
+            ErrorCode::InvalidContext,
+            ErrorCode::General,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
+    }
 }
 
 /// The type a caller expects a flag's value to have.
@@ -91,6 +120,18 @@ pub enum FlagType {
 }
 
 impl FlagType {
+    /// The type's name in messages: `boolean`, `string`, `integer`, `number`, `object`, `value`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlagType::Boolean => "boolean",
+            FlagType::String => "string",
+            FlagType::Integer => "integer",
+            FlagType::Float => "number",
+            FlagType::Object => "object",
+            FlagType::Any => "value",
+        }
+    }
+
     /// Whether `value` has this type.
     pub fn matches(self, value: &Value) -> bool {
         match self {

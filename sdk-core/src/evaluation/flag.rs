@@ -101,7 +101,7 @@ pub(crate) fn resolve<'a: 'd, 'd, 'x>(
             format!(
                 "the flag's value is {}, not the requested {}",
                 json_type_name(&variant.value),
-                type_name(expected)
+                expected.name()
             ),
             metadata,
         ));
@@ -217,17 +217,6 @@ fn choose_variant<'a, 'x>(
         experiment,
         exposed_unit: None,
     })
-}
-
-fn type_name(ty: FlagType) -> &'static str {
-    match ty {
-        FlagType::Boolean => "boolean",
-        FlagType::String => "string",
-        FlagType::Integer => "integer",
-        FlagType::Float => "number",
-        FlagType::Object => "object",
-        FlagType::Any => "value",
-    }
 }
 
 /// Builds the results that serve the caller's default.
