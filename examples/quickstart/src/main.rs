@@ -9,6 +9,9 @@ use tandem::{Client, Context, EvaluationDetails, Timestamp};
 /// The sample config, a flagd flag-definition file (every flagd file is a Tandem config).
 const CONFIG: &str = include_str!("../flags.json");
 
+/// A config with an experiment in a layer, a holdout and an experiment on 20% of traffic.
+const EXPERIMENT: &str = include_str!("../experiment.json");
+
 /// The host's clock: the core reads no clock of its own.
 fn system_clock() -> Timestamp {
     let millis = SystemTime::now()
@@ -71,5 +74,36 @@ fn main() -> Result<(), tandem::Error> {
         &no_object,
     );
     println!("{}", serde_json::to_string(&details).unwrap_or_default());
+
+    experiments()
+}
+
+/// An experiment splits `checkout-button` three ways inside a layer; each assignment queues an
+/// exposure event (once per unit and variant) that the host drains and ships.
+fn experiments() -> Result<(), tandem::Error> {
+    println!("\n-- experiments: examples/quickstart/experiment.json --");
+    let client = Client::from_json(EXPERIMENT, system_clock)?;
+    let no_object = Map::new();
+    for n in 0..8 {
+        let ctx =
+            Context::from_value(json!({"targetingKey": format!("user-{n}"), "country": "SE"}))?;
+        let details = client.get_object("checkout-button", &ctx, &no_object);
+        let experiment = details
+            .experiment
+            .map_or("-".to_owned(), |e| match e.holdout {
+                Some(holdout) => format!("{} (held out by {holdout})", e.key),
+                None => e.key.to_owned(),
+            });
+        println!(
+            "  user-{n}: variant={:<8} reason={:<8} experiment={experiment}",
+            details.variant.unwrap_or("-"),
+            details.reason.as_str(),
+        );
+    }
+    // The same user again: served the same variant, and no second exposure.
+    let again = Context::from_value(json!({"targetingKey": "user-0", "country": "SE"}))?;
+    client.get_object("checkout-button", &again, &no_object);
+    client.track("purchase", "user-0", Some(42.5), Map::new());
+    println!("  events to ship: {}", client.drain_events_json());
     Ok(())
 }
