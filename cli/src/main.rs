@@ -1,5 +1,6 @@
 //! `tandem`: validate configs and evaluate flags from the command line.
 
+mod bucket;
 mod eval;
 mod input;
 mod validate;
@@ -28,6 +29,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Evaluate NDJSON requests `{"flag", "context", "default"}` from stdin, one result per line.
     EvalBatch(eval::BatchArgs),
+    /// Print the bucket (0-9999) of UNIT under SALT, as DESIGN §4 computes it.
+    Bucket(bucket::BucketArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Validate { config } => validate::run(&config),
         Command::Eval(args) => eval::run(&args),
         Command::EvalBatch(args) => eval::run_batch(&args),
+        Command::Bucket(args) => bucket::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -191,4 +191,14 @@ mod tests {
         assert_eq!(unit(json!(null)), Err(UnitProblem::Missing));
         assert_eq!(normalize_unit(None), Err(UnitProblem::Missing));
     }
+
+    #[test]
+    fn a_fraction_next_to_an_integer_is_not_a_unit() {
+        // 2^52 - 0.5 is exactly representable; a parser that rounds it would make it a unit.
+        let ctx = crate::Context::from_json(r#"{"targetingKey": 4503599627370495.5}"#).unwrap();
+        assert_eq!(
+            normalize_unit(ctx.get("targetingKey")),
+            Err(UnitProblem::Invalid)
+        );
+    }
 }
