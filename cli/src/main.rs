@@ -3,6 +3,7 @@
 mod bucket;
 mod eval;
 mod input;
+mod simulate;
 mod validate;
 
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Evaluate NDJSON requests `{"flag", "context", "default"}` from stdin, one result per line.
     EvalBatch(eval::BatchArgs),
+    /// Assign N synthetic units (u0 … uN-1, as the targeting key) to a flag and report the share
+    /// per variant and per experiment, with a chi-square sample-ratio-mismatch check.
+    Simulate(simulate::SimulateArgs),
     /// Print the bucket (0-9999) of UNIT under SALT, as DESIGN §4 computes it.
     Bucket(bucket::BucketArgs),
 }
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Command::Validate { config } => validate::run(&config),
         Command::Eval(args) => eval::run(&args),
         Command::EvalBatch(args) => eval::run_batch(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Bucket(args) => bucket::run(&args),
     };
     match result {

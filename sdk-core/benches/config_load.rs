@@ -81,13 +81,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The targeting rules of the non-static flags, in rotation: the operators real configs lean
+/// The targeting rule of the `n`th targeted flag, in rotation: the operators real configs lean
 /// on, with every 10th targeted flag a flagd `fractional` rollout.
-fn targeting(i: usize) -> Value {
-    match i % 10 {
+fn targeting(n: usize) -> Value {
+    match n % 10 {
         0 => json!({"fractional": [["on", 10], ["off", 90]]}),
         1 | 5 => json!({"if": [{"in": [{"var": "email"}, [
-            format!("qa{i}@example.com"), "staff@example.com", "beta@example.com"
+            format!("qa{n}@example.com"), "staff@example.com", "beta@example.com"
         ]]}, "on", null]}),
         2 | 6 => json!({"if": [{"and": [
             {"in": [{"var": "country"}, ["SE", "DE", "US", "JP", "BR"]]},
@@ -95,9 +95,9 @@ fn targeting(i: usize) -> Value {
         ]}, "on", "off"]}),
         3 | 7 => json!({"if": [{"or": [
             {"ends_with": [{"var": "email"}, "@example.com"]},
-            {"starts_with": [{"var": "targetingKey"}, format!("internal-{i}-")]}
+            {"starts_with": [{"var": "targetingKey"}, format!("internal-{n}-")]}
         ]}, "on", null]}),
-        4 => json!({"if": [{"sem_ver": [{"var": "appVersion"}, ">=", format!("4.{}.0", i % 20)]},
+        4 => json!({"if": [{"sem_ver": [{"var": "appVersion"}, ">=", format!("4.{}.0", n % 20)]},
             "on", "off"]}),
         _ => json!({"if": [
             {"==": [{"var": "plan"}, "enterprise"]}, "on",
@@ -139,13 +139,15 @@ fn flag(i: usize, variants: Value, default: &str, targeting: Option<Value>) -> V
 fn document() -> String {
     let mut flags = Map::new();
     let mut experiment_flags = Vec::new();
+    let mut targeted = 0;
     for i in 0..FLAGS {
         let key = format!("flag-{i:04}");
         // 60% static (i % 5 in 0..3), 40% targeted; every 6th static flag, up to 100, is split
         // by an experiment.
         let value = if i % 5 >= 3 {
             let variants = json!({"on": true, "off": false});
-            flag(i, variants, "off", Some(targeting(i)))
+            targeted += 1;
+            flag(i, variants, "off", Some(targeting(targeted)))
         } else if experiment_flags.len() < EXPERIMENTS && i % 6 == 0 {
             experiment_flags.push(key.clone());
             let variants =

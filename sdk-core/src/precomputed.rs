@@ -145,6 +145,8 @@ impl Precomputed {
             };
         }
         if !expected.matches(&entry.value) {
+            // As the config client answers: an error, not an experiment's assignment.
+            details.experiment = None;
             details.reason = Reason::Error;
             details.error_code = Some(ErrorCode::TypeMismatch);
             details.error_message = Some(

@@ -919,3 +919,40 @@ fn the_design_example_loads() {
         "\"checkout-cb@2\"",
     );
 }
+
+/// DESIGN §4: "Layer and allocation hashes must never share a salt".
+#[test]
+fn an_allocation_salt_shared_with_a_layer_is_an_error() {
+    let mut exp = experiment("ab");
+    exp["layer"] = json!("main");
+    exp["salt"] = json!("layer/main");
+    let doc = json!({
+        "flags": {"ab": ab_flag()},
+        "experiments": {"e": exp},
+        "layers": {"main": {"ranges": {"e": [[0, 10000]]}}}
+    });
+    let config = load_value(&doc);
+    error_at(&config, "experiments.e.salt", "\"layer/main\"");
+    assert_broken(&client(&doc), "ab", "experiments.e");
+}
+
+/// An experiment `checkout` without a layer has the implicit layer salt `layer/checkout`, which
+/// a layer named `checkout` also has: not independent, so the loader warns.
+#[test]
+fn an_implicit_layer_sharing_a_layer_salt_is_a_warning() {
+    let mut explicit = experiment("ab");
+    explicit["layer"] = json!("checkout");
+    let doc = json!({
+        "flags": {"ab": ab_flag(), "other": ab_flag()},
+        "experiments": {"e": explicit, "checkout": experiment("other")},
+        "layers": {"checkout": {"ranges": {"e": [[0, 5000]]}}}
+    });
+    let config = load_value(&doc);
+    assert!(config.is_valid(), "{}", describe(&config));
+    assert!(config
+        .diagnostics()
+        .iter()
+        .any(|d| d.severity == tandem::Severity::Warning
+            && d.path == "experiments.checkout"
+            && d.message.contains("layer/checkout")));
+}

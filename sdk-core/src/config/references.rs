@@ -24,6 +24,7 @@ pub(super) fn check(
     check_holdouts(config, diags);
     break_dependents_of_broken_layers(config);
     place_in_layers_and_holdouts(config, diags);
+    check_salts(config, diags);
     break_flags_of_broken_experiments(config, raw_experiments);
 }
 
@@ -263,6 +264,57 @@ fn check_holdouts(config: &mut Config, diags: &mut Diagnostics) {
             .collect();
         for (problem_path, message) in unknown {
             break_entity(entity, &problem_path, message, diags);
+        }
+    }
+}
+
+/// DESIGN §4: an allocation salt is never a layer's or a holdout's salt (the variant would be
+/// tied to the slice of units the layer or holdout lets through), and an implicit layer never
+/// shares an explicit layer's or a holdout's salt (the two would not be independent).
+fn check_salts(config: &mut Config, diags: &mut Diagnostics) {
+    let mut slicing: Vec<(Box<str>, String)> = Vec::new();
+    for (key, layer) in &config.layers {
+        if let Some(layer) = layer.ready() {
+            slicing.push((layer.salt.clone(), format!("layer \"{key}\"")));
+        }
+    }
+    for (key, holdout) in &config.holdouts {
+        if let Some(holdout) = holdout.ready() {
+            slicing.push((holdout.salt.clone(), format!("holdout \"{key}\"")));
+        }
+    }
+    let explicit = slicing.len();
+    for (key, experiment) in &config.experiments {
+        if let Some(e) = experiment.ready().filter(|e| e.placement.layer.is_none()) {
+            slicing.push((
+                e.placement.salt.clone(),
+                format!("the implicit layer of \"{key}\""),
+            ));
+        }
+    }
+    for (key, entity) in &mut config.experiments {
+        let Entity::Ready(experiment) = entity else {
+            continue;
+        };
+        let path = json_path::key("experiments", key);
+        if experiment.placement.layer.is_none() {
+            let own = &experiment.placement.salt;
+            if let Some((_, owner)) = slicing.iter().take(explicit).find(|(s, _)| s == own) {
+                diags.warning(
+                    &path,
+                    format!(
+                        "its implicit layer's salt \"{own}\" is also {owner}'s: the two are not \
+                         independent (rename the experiment or give the other a salt)"
+                    ),
+                );
+            }
+        }
+        if let Some((salt, owner)) = slicing.iter().find(|(s, _)| *s == experiment.salt) {
+            let message = format!(
+                "the allocation salt \"{salt}\" is also {owner}'s: the variant would be tied to \
+                 the units it lets through"
+            );
+            break_entity(entity, &json_path::key(&path, "salt"), message, diags);
         }
     }
 }
