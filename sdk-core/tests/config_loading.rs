@@ -952,7 +952,7 @@ fn an_implicit_layer_sharing_a_layer_salt_is_a_warning() {
     assert!(config
         .diagnostics()
         .iter()
-        .any(|d| d.severity == tandem::Severity::Warning
+        .any(|d| d.severity == Severity::Warning
             && d.path == "experiments.checkout"
             && d.message.contains("layer/checkout")));
 }
