@@ -35,6 +35,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Print the bucket (0-9999) of UNIT under SALT, as DESIGN §4 computes it.
     Bucket(bucket::BucketArgs),
+    /// Turn a model file (XGBoost JSON, LightGBM dump) and a spec into a policy bundle, printed
+    /// as JSON; its scores equal the library's own predictions.
+    Import(tandem_cli::import::command::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::EvalBatch(args) => eval::run_batch(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Bucket(args) => bucket::run(&args),
+        Command::Import(args) => tandem_cli::import::command::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -10,8 +10,8 @@ use crate::clock::Clock;
 use crate::config::{Config, Diagnostic};
 use crate::context::Context;
 use crate::error::{Error, ErrorKind};
-use crate::evaluation::{self, EvaluationDetails, FlagType, Inputs};
-use crate::events::{Event, EventQueue, Exposure, LruSet, Stats, Track};
+use crate::evaluation::{self, EvalOptions, EvaluationDetails, FlagType, Inputs};
+use crate::events::{DecisionEvent, Event, EventQueue, Exposure, LruSet, Stats, Track};
 use crate::experiments::StickyStore;
 use crate::limits::Limits;
 use crate::precomputed::{Precomputed, PAYLOAD_VERSION};
@@ -209,8 +209,14 @@ impl Client {
         let flags: Vec<Value> = config
             .flag_keys()
             .map(|key| {
-                let resolution =
-                    evaluation::resolve(&inputs, key, ctx, &Value::Null, FlagType::Any);
+                let resolution = evaluation::resolve(
+                    &inputs,
+                    key,
+                    ctx,
+                    &Value::Null,
+                    FlagType::Any,
+                    &EvalOptions::default(),
+                );
                 let mut entry = serde_json::to_value(&resolution.details).unwrap_or(Value::Null);
                 if let (Some(unit), Value::Object(map)) = (resolution.exposed_unit, &mut entry) {
                     map.insert("unit".to_owned(), Value::String(unit.into_owned()));
@@ -236,14 +242,28 @@ impl Client {
     }
 
     /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and queues an
-    /// exposure event when an experiment assigned the variant. Never panics: every failure is a
-    /// reason and an error code, with `default` as the value.
+    /// exposure event when an experiment assigned the variant (and a decision event when a
+    /// policy chose the value). Never panics: every failure is a reason and an error code, with
+    /// `default` as the value.
     pub fn evaluate<'a: 'd, 'd>(
         &'a self,
         flag_key: &'a str,
         ctx: &Context,
         default: &'d Value,
         expected: FlagType,
+    ) -> EvaluationDetails<'a, &'d Value> {
+        self.evaluate_with(flag_key, ctx, default, expected, &EvalOptions::default())
+    }
+
+    /// [`Client::evaluate`] with per-call options: a decision key for per-request
+    /// randomisation of policies, and the eligible actions.
+    pub fn evaluate_with<'a: 'd, 'd>(
+        &'a self,
+        flag_key: &'a str,
+        ctx: &Context,
+        default: &'d Value,
+        expected: FlagType,
+        options: &EvalOptions<'a>,
     ) -> EvaluationDetails<'a, &'d Value> {
         if let Some(Source::Precomputed(payload)) = &self.source {
             let served = payload.serve(flag_key, default, expected);
@@ -252,11 +272,66 @@ impl Client {
             }
             return served.details;
         }
-        let resolution = evaluation::resolve(&self.inputs(), flag_key, ctx, default, expected);
+        let resolution =
+            evaluation::resolve(&self.inputs(), flag_key, ctx, default, expected, options);
         if let Some(unit) = &resolution.exposed_unit {
             self.log_exposure(&resolution.details, unit);
         }
+        if resolution.details.decision.is_some() {
+            self.log_decision(&resolution.details);
+        }
         resolution.details
+    }
+
+    /// Queues `event` unless an event with the same `dedup_key` was queued recently.
+    fn log_once(&self, dedup_key: u64, event: impl FnOnce() -> Event) {
+        let mut events = lock(&self.events);
+        if !events.seen.insert(dedup_key) {
+            events.deduplicated += 1;
+            return;
+        }
+        events.queue.push(event());
+    }
+
+    fn log_decision(&self, details: &EvaluationDetails<'_, &Value>) {
+        let Some(decision) = &details.decision else {
+            return;
+        };
+        let variant = details.variant.unwrap_or("");
+        let key = bucketing::hash_parts(&[
+            decision.unit.as_bytes(),
+            &[0],
+            details.flag_key.as_bytes(),
+            &[0],
+            variant.as_bytes(),
+            &[0],
+            decision.policy_id.as_bytes(),
+            &[0],
+            decision.version.as_bytes(),
+            &[0],
+            decision.action.as_bytes(),
+            &[0],
+            decision.decision_key.as_bytes(),
+        ]);
+        self.log_once(key, || {
+            Event::Decision(DecisionEvent {
+                flag: details.flag_key.to_owned(),
+                variant: variant.to_owned(),
+                experiment: details.experiment.map(|e| e.key.to_owned()),
+                layer: details.experiment.and_then(|e| e.layer).map(str::to_owned),
+                unit: decision.unit.clone().into_owned(),
+                reason: details.reason.as_str(),
+                revision: self.revision().map(str::to_owned),
+                policy: format!("{}@{}", decision.policy_id, decision.version),
+                digest: decision.digest.to_owned(),
+                action: decision.action.to_owned(),
+                propensity: decision.propensity,
+                probabilities: decision.probabilities.clone(),
+                optimality_gap: decision.optimality_gap,
+                decision_key: decision.decision_key.to_owned(),
+                timestamp: self.clock.now().unix_millis(),
+            })
+        });
     }
 
     fn log_exposure(&self, details: &EvaluationDetails<'_, &Value>, unit: &str) {
@@ -273,23 +348,19 @@ impl Client {
             &[0],
             variant.as_bytes(),
         ]);
-        let mut events = lock(&self.events);
-        if !events.seen.insert(key) {
-            events.deduplicated += 1;
-            return;
-        }
-        let exposure = Exposure {
-            flag: details.flag_key.to_owned(),
-            variant: details.variant.map(str::to_owned),
-            experiment: experiment.key.to_owned(),
-            layer: experiment.layer.map(str::to_owned),
-            holdout: experiment.holdout.map(str::to_owned),
-            unit: unit.to_owned(),
-            reason: details.reason.as_str(),
-            revision: self.revision().map(str::to_owned),
-            timestamp: self.clock.now().unix_millis(),
-        };
-        events.queue.push(Event::Exposure(exposure));
+        self.log_once(key, || {
+            Event::Exposure(Exposure {
+                flag: details.flag_key.to_owned(),
+                variant: details.variant.map(str::to_owned),
+                experiment: experiment.key.to_owned(),
+                layer: experiment.layer.map(str::to_owned),
+                holdout: experiment.holdout.map(str::to_owned),
+                unit: unit.to_owned(),
+                reason: details.reason.as_str(),
+                revision: self.revision().map(str::to_owned),
+                timestamp: self.clock.now().unix_millis(),
+            })
+        });
     }
 
     /// Queues an outcome event (a conversion, a guardrail metric) for `unit`.

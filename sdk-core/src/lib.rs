@@ -34,6 +34,7 @@ mod events;
 mod experiments;
 mod json_path;
 mod limits;
+pub mod policy;
 mod precomputed;
 pub mod targeting;
 
@@ -42,6 +43,8 @@ pub use clock::{Clock, FixedClock, Timestamp};
 pub use config::{Config, Diagnostic, Severity};
 pub use context::Context;
 pub use error::{Error, ErrorKind};
-pub use evaluation::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
-pub use events::{Event, Exposure, Stats, Track};
+pub use evaluation::{
+    ErrorCode, EvalOptions, EvaluationDetails, ExperimentDetails, FlagType, Reason,
+};
+pub use events::{DecisionEvent, Event, Exposure, Stats, Track};
 pub use limits::Limits;

@@ -120,6 +120,7 @@ impl Precomputed {
             error_message: Some("flag not found".into()),
             flag_metadata: None,
             experiment: None,
+            decision: None,
         };
         let Some(entry) = self.flags.get(flag_key) else {
             return Served {

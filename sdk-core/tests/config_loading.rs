@@ -126,6 +126,18 @@ fn ab_flag() -> Value {
     })
 }
 
+/// The smallest valid policy bundle (docs/policy-bundles.md): one action, no features.
+fn minimal_bundle(id: &str, version: u64) -> Value {
+    json!({
+        "id": id, "version": version,
+        "actions": [{"key": "blue", "value": {"color": "blue"}}],
+        "features": [],
+        "scorer": {"linear": {"weights": [[]], "bias": [0.0]}},
+        "exploration": {"greedy": {}},
+        "vectors": []
+    })
+}
+
 fn experiment(flag: &str) -> Value {
     json!({
         "flag": flag,
@@ -352,7 +364,7 @@ fn a_variant_naming_an_unknown_policy_is_an_error() {
                   "defaultVariant": "static"},
             "other": bool_flag()
         },
-        "policies": {"cb@2": {"id": "cb", "version": 2}}
+        "policies": {"cb@2": minimal_bundle("cb", 2)}
     });
     let config = load_value(&doc);
     error_at(&config, "flags.f.variants.bandit", "\"cb@1\"");
@@ -362,7 +374,7 @@ fn a_variant_naming_an_unknown_policy_is_an_error() {
 
     // Naming a policy that exists is fine.
     let mut doc = doc;
-    doc["policies"] = json!({"cb@1": {"id": "cb", "version": 1}});
+    doc["policies"] = json!({"cb@1": minimal_bundle("cb", 1)});
     let config = load_value(&doc);
     assert!(invalid(&config).is_empty(), "{}", describe(&config));
 
@@ -886,9 +898,13 @@ const DESIGN_EXAMPLE: &str = r#"{
   "holdouts": {"q4-global": {"percent": 2.5, "experiments": ["*"]}},
   "policies": {
     "checkout-cb@1": {"id": "checkout-cb", "version": 1,
-                      "actions": [{"key": "blue", "value": {"color": "blue", "text": "Buy now"}}]},
+                      "actions": [{"key": "blue", "value": {"color": "blue", "text": "Buy now"}}],
+                      "features": [], "scorer": {"linear": {"weights": [[]], "bias": [0.0]}},
+                      "exploration": {"greedy": {}}, "vectors": []},
     "checkout-cb@2": {"id": "checkout-cb", "version": 2,
-                      "actions": [{"key": "blue", "value": {"color": "blue", "text": "Buy now"}}]}
+                      "actions": [{"key": "blue", "value": {"color": "blue", "text": "Buy now"}}],
+                      "features": [], "scorer": {"linear": {"weights": [[]], "bias": [0.0]}},
+                      "exploration": {"greedy": {}}, "vectors": []}
   }
 }"#;
 

@@ -1,7 +1,11 @@
 //! Arbitrary bytes as the evaluation context against fixed configs that use every kind of rule
 //! (DESIGN §2 example with experiments, flagd's `fractional`/`sem_ver`/`starts_with`/`$ref`,
 //! nested `if`/`and`/`or`/`in`/`var`, arithmetic, strings, arrays): every flag must evaluate to a
-//! value and a reason, never a panic (DESIGN §3).
+//! value and a reason, never a panic (DESIGN §3). And a client serving the context's precomputed
+//! payload (DESIGN §7) must answer exactly as the config client does.
+//!
+//! The clients are shared across inputs; the fixtures have no sticky experiments, so what one
+//! input leaves behind (queued events, deduplication) cannot change what the next one is served.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -53,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let default = Value::Null;
+    let empty = serde_json::Map::new();
     for (client, keys) in clients {
         for key in keys {
             let details = client.evaluate(key, &ctx, &default, FlagType::Any);
@@ -61,7 +66,29 @@ fuzz_target!(|data: &[u8]| {
             let _ = client.get_string(key, &ctx, "");
             let _ = client.get_int(key, &ctx, 0);
             let _ = client.get_float(key, &ctx, 0.0);
-            let _ = client.get_object(key, &ctx, &serde_json::Map::new());
+            let _ = client.get_object(key, &ctx, &empty);
         }
+        let _ = client.drain_events_json();
+
+        // The precomputed path serves what the config path serves.
+        let payload = client
+            .precompute(&ctx)
+            .unwrap_or_else(|e| panic!("a client with a config cannot precompute: {e}"));
+        let precomputed = Client::from_precomputed(&payload, FixedClock::at_unix_seconds(NOW))
+            .unwrap_or_else(|e| panic!("a payload from precompute does not load: {e}\n{payload}"));
+        for key in keys {
+            for expected in [FlagType::Any, FlagType::Boolean, FlagType::String] {
+                let direct = serde_json::to_value(client.evaluate(key, &ctx, &default, expected));
+                let served =
+                    serde_json::to_value(precomputed.evaluate(key, &ctx, &default, expected));
+                assert_eq!(
+                    direct.ok(),
+                    served.ok(),
+                    "flag {key} as {expected:?}: the precomputed client answers otherwise"
+                );
+            }
+        }
+        let _ = client.drain_events_json();
+        let _ = precomputed.drain_events_json();
     }
 });

@@ -19,10 +19,10 @@ use xxhash_rust::xxh3::Xxh3Builder;
 pub use diagnostics::{Diagnostic, Severity};
 pub(crate) use experiments::{Experiment, Holdout, Layer};
 pub(crate) use flags::{Flag, FlagState};
-pub(crate) use policies::PolicySource;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::policy::Bundle;
 
 /// An entity of the config: compiled, or kept with the reason it could not be.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub struct Config {
     pub(crate) experiments: Vec<Named<Experiment>>,
     pub(crate) layers: Vec<Named<Layer>>,
     pub(crate) holdouts: Vec<Named<Holdout>>,
-    pub(crate) policies: Vec<Named<PolicySource>>,
+    pub(crate) policies: Vec<Named<Bundle>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -103,6 +103,17 @@ impl Config {
                 && e.ready()
                     .is_some_and(|e| e.status == experiments::ExperimentStatus::Running)
         })
+    }
+
+    /// A policy bundle by its key in `policies`: `Some(Err(message))` when it is broken.
+    pub(crate) fn policy(&self, key: &str) -> Option<Result<&Bundle, &str>> {
+        self.policies
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, entity)| match entity {
+                Entity::Ready(bundle) => Ok(bundle),
+                Entity::Broken(message) => Err(message.as_str()),
+            })
     }
 
     /// A flag by key: `Some(Ok(flag))`, `Some(Err(message))` when broken, `None` when unknown.

@@ -1,42 +1,23 @@
-//! The `policies` section: bundles are checked for shape here and kept for the policy module.
+//! The `policies` section: each entry is a policy bundle (DESIGN §5), compiled at load. A bundle
+//! that fails to load or fails its self-check is kept as broken; flag variants that use it then
+//! fail at evaluation with an error reason, and nothing else is affected.
 
 use serde_json::Value;
 
 use super::diagnostics::Diagnostics;
-use super::fields::{object, reject_unknown};
+use crate::policy::Bundle;
 
-/// The fields of a policy bundle (DESIGN §5).
-const BUNDLE_FIELDS: [&str; 11] = [
-    "id",
-    "version",
-    "actions",
-    "unit",
-    "salt",
-    "features",
-    "scorer",
-    "exploration",
-    "vectors",
-    "digest",
-    "description",
-];
-
-/// A policy bundle as written in the config; the policy module compiles it.
-#[derive(Debug, Clone)]
-pub(crate) struct PolicySource {
-    #[expect(
-        dead_code,
-        reason = "the policy module compiles bundles from this (DESIGN §5)"
-    )]
-    pub(crate) bundle: Value,
-}
-
-pub(crate) fn parse_policy(
-    value: &Value,
-    path: &str,
-    diags: &mut Diagnostics,
-) -> Option<PolicySource> {
-    let map = object(value, path, "a policy bundle", diags)?;
-    reject_unknown(map, path, &BUNDLE_FIELDS, diags).then(|| PolicySource {
-        bundle: value.clone(),
-    })
+pub(crate) fn parse_policy(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Bundle> {
+    match Bundle::from_value(value) {
+        Ok(bundle) => Some(bundle),
+        Err(error) => {
+            let at = match error.path.as_str() {
+                "" => path.to_owned(),
+                relative if relative.starts_with('[') => format!("{path}{relative}"),
+                relative => format!("{path}.{relative}"),
+            };
+            diags.error(&at, error.message);
+            None
+        }
+    }
 }

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::{Map, Value};
 
+use crate::policy::Decision;
+
 /// Why an evaluation returned what it did (OpenFeature's resolution reasons).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -178,6 +180,19 @@ pub struct EvaluationDetails<'a, T> {
     /// The experiment that assigned the variant (or held the unit out), or the first one skipped
     /// because the context had no valid unit.
     pub experiment: Option<ExperimentDetails<'a>>,
+    /// When the variant runs a policy bundle: the decision it made (the chosen action's value
+    /// is `value`).
+    pub decision: Option<Decision<'a>>,
+}
+
+/// Per-call options of an evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions<'o> {
+    /// Mixed into a policy's draw for per-request randomisation (DESIGN §4); empty by default,
+    /// so a unit gets the same draw on every call.
+    pub decision_key: &'o str,
+    /// Restricts a policy to these action keys; their probabilities are renormalised.
+    pub eligible_actions: Option<&'o [&'o str]>,
 }
 
 /// Which experiment applied to an evaluation, and how.
@@ -230,13 +245,14 @@ impl<'a, T> EvaluationDetails<'a, T> {
             error_message: self.error_message,
             flag_metadata: self.flag_metadata,
             experiment: self.experiment,
+            decision: self.decision,
         }
     }
 }
 
 impl<T: Serialize> Serialize for EvaluationDetails<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("EvaluationDetails", 8)?;
+        let mut s = serializer.serialize_struct("EvaluationDetails", 9)?;
         s.serialize_field("key", self.flag_key)?;
         s.serialize_field("value", &self.value)?;
         optional_field(&mut s, "variant", self.variant)?;
@@ -245,6 +261,7 @@ impl<T: Serialize> Serialize for EvaluationDetails<'_, T> {
         optional_field(&mut s, "errorMessage", self.error_message.as_deref())?;
         optional_field(&mut s, "flagMetadata", self.flag_metadata)?;
         optional_field(&mut s, "experiment", self.experiment.as_ref())?;
+        optional_field(&mut s, "decision", self.decision.as_ref())?;
         s.end()
     }
 }

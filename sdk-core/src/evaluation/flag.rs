@@ -5,12 +5,15 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
-use super::details::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+use super::details::{
+    ErrorCode, EvalOptions, EvaluationDetails, ExperimentDetails, FlagType, Reason,
+};
 use crate::bucketing::UnitProblem;
 use crate::clock::Clock;
 use crate::config::{Config, Flag, FlagState};
 use crate::context::{json_type_name, Context};
 use crate::experiments::{self, Outcome, StickyStore};
+use crate::policy::{Decision, DecisionError};
 use crate::targeting::Env;
 
 /// The details of one evaluation, and the unit to log an exposure for when an experiment applied.
@@ -42,6 +45,7 @@ pub(crate) fn resolve<'a: 'd, 'd, 'x>(
     ctx: &'x Context,
     default: &'d Value,
     expected: FlagType,
+    options: &EvalOptions<'a>,
 ) -> Resolution<'a, 'd, 'x> {
     let fallback = Fallback { flag_key, default };
     let details = |details| Resolution {
@@ -84,23 +88,24 @@ pub(crate) fn resolve<'a: 'd, 'd, 'x>(
             exposed_unit: choice.exposed_unit,
         };
     };
-    if let Some(policy) = &variant.policy {
-        return details(fallback.error(
-            ErrorCode::General,
-            format!(
-                "variant \"{}\" runs policy \"{policy}\", but this version of Tandem cannot run \
-                 policy bundles",
-                variant.name
-            ),
-            metadata,
-        ));
-    }
-    if !expected.matches(&variant.value) {
+    // Step 7: a variant that names a policy serves the action the policy picks.
+    let (value, decision) = match &variant.policy {
+        None => (&variant.value, None),
+        Some(policy) => match run_policy(config, policy, ctx, options) {
+            Ok(decision) => (decision.value, Some(decision)),
+            Err((code, message)) => {
+                return details(policy_failure(
+                    flag, &fallback, code, message, metadata, expected,
+                ))
+            }
+        },
+    };
+    if !expected.matches(value) {
         return details(fallback.error(
             ErrorCode::TypeMismatch,
             format!(
                 "the flag's value is {}, not the requested {}",
-                json_type_name(&variant.value),
+                json_type_name(value),
                 expected.name()
             ),
             metadata,
@@ -109,16 +114,90 @@ pub(crate) fn resolve<'a: 'd, 'd, 'x>(
     Resolution {
         details: EvaluationDetails {
             flag_key,
-            value: &variant.value,
+            value,
             variant: Some(&variant.name),
             reason: choice.reason,
             error_code: None,
             error_message: None,
             flag_metadata: metadata,
             experiment: choice.experiment,
+            decision,
         },
         exposed_unit: choice.exposed_unit,
     }
+}
+
+/// Runs the policy bundle `key` for `ctx`.
+fn run_policy<'a>(
+    config: &'a Config,
+    key: &str,
+    ctx: &Context,
+    options: &EvalOptions<'a>,
+) -> Result<Decision<'a>, (ErrorCode, String)> {
+    let bundle = match config.policy(key) {
+        Some(Ok(bundle)) => bundle,
+        Some(Err(broken)) => {
+            return Err((
+                ErrorCode::ParseError,
+                format!("policy \"{key}\" is broken: {broken}"),
+            ))
+        }
+        // The loader breaks flags whose variants name unknown policies; kept for safety.
+        None => return Err((ErrorCode::ParseError, format!("unknown policy \"{key}\""))),
+    };
+    let decision = bundle
+        .decide(ctx, options.decision_key, options.eligible_actions)
+        .map_err(|error| {
+            let code = match error {
+                DecisionError::UnitMissing => ErrorCode::TargetingKeyMissing,
+                DecisionError::UnitInvalid => ErrorCode::InvalidContext,
+                _ => ErrorCode::General,
+            };
+            (code, format!("policy \"{key}\": {error}"))
+        })?;
+    let action = bundle.actions().get(decision.action_index).ok_or((
+        ErrorCode::General,
+        format!("policy \"{key}\": no action chosen"),
+    ))?;
+    // The decision borrows the context for its unit; the details outlive the context, so the
+    // unit is copied and everything else is borrowed from the bundle and the options.
+    Ok(Decision {
+        policy_id: bundle.id(),
+        version: bundle.version(),
+        digest: bundle.digest(),
+        decision_key: options.decision_key,
+        unit: Cow::Owned(decision.unit.into_owned()),
+        draw: decision.draw,
+        action: action.key(),
+        action_index: decision.action_index,
+        value: action.value(),
+        propensity: decision.propensity,
+        probabilities: decision.probabilities,
+        scores: decision.scores,
+        optimality_gap: decision.optimality_gap,
+    })
+}
+
+/// A policy that cannot decide: the flag's default variant when it is a plain value of the
+/// requested type (the static treatment), else the caller's default; reason `ERROR` either way.
+fn policy_failure<'a: 'd, 'd>(
+    flag: &'a Flag,
+    fallback: &Fallback<'a, 'd>,
+    code: ErrorCode,
+    message: String,
+    metadata: Option<&'a Map<String, Value>>,
+    expected: FlagType,
+) -> EvaluationDetails<'a, &'d Value> {
+    let mut details = fallback.error(code, message, metadata);
+    let default_variant = flag
+        .default_variant
+        .and_then(|i| flag.variants.get(i))
+        .filter(|v| v.policy.is_none() && expected.matches(&v.value));
+    if let Some(variant) = default_variant {
+        details.value = &variant.value;
+        details.variant = Some(&variant.name);
+    }
+    details
 }
 
 /// Steps 4-6: the index of the variant to serve (`None`: the caller's default) and why.
@@ -239,6 +318,7 @@ impl<'a, 'd> Fallback<'a, 'd> {
             error_message: None,
             flag_metadata: metadata,
             experiment: None,
+            decision: None,
         }
     }
 

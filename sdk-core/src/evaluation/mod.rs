@@ -4,5 +4,5 @@ mod details;
 mod flag;
 
 pub(crate) use details::as_integer;
-pub use details::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+pub use details::{ErrorCode, EvalOptions, EvaluationDetails, ExperimentDetails, FlagType, Reason};
 pub(crate) use flag::{resolve, Inputs};

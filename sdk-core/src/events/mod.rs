@@ -18,6 +18,8 @@ pub(crate) use queue::EventQueue;
 pub enum Event {
     /// A unit was exposed to an experiment's variant (or to its holdout).
     Exposure(Exposure),
+    /// A policy bundle chose an action, with the exact propensity (for off-policy evaluation).
+    Decision(DecisionEvent),
     /// An outcome the host reported (a conversion, a guardrail metric).
     Track(Track),
 }
@@ -47,6 +49,47 @@ pub struct Exposure {
     /// The config's `revision`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// When, from the host clock: milliseconds since the Unix epoch.
+    pub timestamp: i64,
+}
+
+/// A policy decision (DESIGN §6): the exposure's fields plus what the policy chose and with
+/// which probability. Logged once per (unit, flag, variant, policy, action, decision key) while
+/// that combination stays in the deduplication window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionEvent {
+    /// The flag evaluated.
+    pub flag: String,
+    /// The variant whose policy ran.
+    pub variant: String,
+    /// The experiment that assigned the variant, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// That experiment's layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// The unit the policy's draw used, normalised.
+    pub unit: String,
+    /// The evaluation's reason (`SPLIT`, `TARGETING_MATCH`, `STATIC`, ...).
+    pub reason: &'static str,
+    /// The config's `revision`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// `<policy id>@<version>`.
+    pub policy: String,
+    /// The bundle's canonical digest.
+    pub digest: String,
+    /// The chosen action's key.
+    pub action: String,
+    /// `p(action | context)`.
+    pub propensity: f64,
+    /// Every action's probability, in bundle order.
+    pub probabilities: Vec<f64>,
+    /// Best eligible score minus the chosen action's score.
+    pub optimality_gap: f64,
+    /// The decision key mixed into the draw (empty unless the caller passed one).
+    pub decision_key: String,
     /// When, from the host clock: milliseconds since the Unix epoch.
     pub timestamp: i64,
 }

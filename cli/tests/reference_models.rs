@@ -1,0 +1,154 @@
+//! Tandem's importers and tree scorer against the real libraries: models trained and predicted
+//! by XGBoost and LightGBM (`tools/reference-models/train.py`, run by `.ci/reference-models`),
+//! imported with `tandem_cli::import`, scored with `TreeEnsemble` on every row.
+//!
+//! Set `TANDEM_REFERENCE_MODELS` to the folder train.py wrote; without it the test prints
+//! `SKIPPED: ...` and passes, since the libraries are Python wheels that a plain
+//! `cargo test` cannot assume.
+//!
+//! What must hold (DESIGN §5): XGBoost numeric models bit-exact in f32 on every row and output,
+//! XGBoost categorical models within one f32 ulp, LightGBM exactly equal in f64.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+
+use serde_json::Value;
+use tandem::policy::trees::TreeEnsemble;
+
+fn read(dir: &Path, file: &str) -> Value {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// f32 bits on a line where adjacent floats differ by 1, so ulp distance is a subtraction.
+fn ordered(bits: u32) -> i64 {
+    let magnitude = i64::from(bits & 0x7fff_ffff);
+    if bits & 0x8000_0000 == 0 {
+        magnitude
+    } else {
+        -magnitude
+    }
+}
+
+struct Tally {
+    rows: usize,
+    exact_rows: usize,
+    max_ulp: i64,
+    first_miss: Option<String>,
+}
+
+fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
+    let name = entry["name"].as_str().unwrap();
+    let library = entry["library"].as_str().unwrap();
+    let kind = entry["kind"].as_str().unwrap();
+    let inputs = entry["features"].as_u64().unwrap() as usize;
+    let outputs = entry["outputs"].as_u64().unwrap() as usize;
+    let model = read(dir, &format!("{name}.model.json"));
+    let scorer = match library {
+        "xgboost" => tandem_cli::import::xgboost(&model),
+        "lightgbm" => tandem_cli::import::lightgbm(&model),
+        other => panic!("{name}: unknown library {other}"),
+    }
+    .unwrap_or_else(|e| panic!("{name}: import failed: {e}"));
+    let ensemble = TreeEnsemble::from_json(&scorer["trees"], inputs, outputs)
+        .unwrap_or_else(|p| panic!("{name}: {p}"));
+    let data = read(dir, &format!("{name}.data.json"));
+    let rows = data["rows"].as_array().unwrap();
+    let margins = data["margins"].as_array().unwrap();
+    assert_eq!(rows.len(), margins.len(), "{name}");
+
+    let mut tally = Tally {
+        rows: rows.len(),
+        exact_rows: 0,
+        max_ulp: 0,
+        first_miss: None,
+    };
+    let mut x = vec![0.0; inputs];
+    let mut ours = vec![0.0; outputs];
+    for (r, (row, expected)) in rows.iter().zip(margins).enumerate() {
+        for (slot, v) in x.iter_mut().zip(row.as_array().unwrap()) {
+            *slot = v.as_f64().unwrap_or(f64::NAN);
+        }
+        ensemble.margins(&x, &mut ours);
+        let expected = expected.as_array().unwrap();
+        assert_eq!(expected.len(), outputs, "{name} row {r}");
+        let mut exact = true;
+        for (o, (want, got)) in expected.iter().zip(&ours).enumerate() {
+            let (same, ulp, want_text) = if library == "xgboost" {
+                let want = u32::try_from(want.as_u64().unwrap()).unwrap();
+                let got = (*got as f32).to_bits();
+                let ulp = (ordered(want) - ordered(got)).abs();
+                (want == got, ulp, format!("{:e}", f32::from_bits(want)))
+            } else {
+                let want = want.as_f64().unwrap();
+                // f64: count any difference as "more than one ulp" of f32 is meaningless here.
+                (
+                    want.to_bits() == got.to_bits(),
+                    i64::from(want != *got),
+                    format!("{want:e}"),
+                )
+            };
+            if !same {
+                exact = false;
+                tally.max_ulp = tally.max_ulp.max(ulp);
+                tally.first_miss.get_or_insert_with(|| {
+                    format!("row {r} output {o}: library {want_text}, Tandem {got:e} ({ulp} ulp)")
+                });
+            }
+        }
+        tally.exact_rows += usize::from(exact);
+    }
+    let pass = match (library, kind) {
+        ("xgboost", "categorical") => tally.max_ulp <= 1,
+        _ => tally.exact_rows == tally.rows,
+    };
+    (tally, pass)
+}
+
+#[test]
+fn imported_models_match_the_libraries() {
+    let Some(dir) = std::env::var_os("TANDEM_REFERENCE_MODELS") else {
+        println!(
+            "SKIPPED: TANDEM_REFERENCE_MODELS is not set; run .ci/reference-models to train \
+             the reference models with XGBoost and LightGBM and check against them"
+        );
+        return;
+    };
+    let dir = Path::new(&dir);
+    let manifest = read(dir, "manifest.json");
+    println!(
+        "reference models from xgboost {}, lightgbm {}",
+        manifest["xgboost"], manifest["lightgbm"]
+    );
+    let mut failures = Vec::new();
+    let models = manifest["models"].as_array().unwrap();
+    assert!(!models.is_empty(), "the manifest lists no model");
+    for entry in models {
+        let name = entry["name"].as_str().unwrap();
+        let (tally, pass) = check_model(dir, entry);
+        println!(
+            "{name:<44} {:>5} rows, {:>5} exact, max {} ulp{}{}",
+            tally.rows,
+            tally.exact_rows,
+            tally.max_ulp,
+            if pass { "" } else { "  FAILED" },
+            tally
+                .first_miss
+                .map(|m| format!("  first: {m}"))
+                .unwrap_or_default(),
+        );
+        assert!(tally.rows >= 2_000, "{name}: only {} rows", tally.rows);
+        if !pass {
+            failures.push(name.to_owned());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "not matching the library: {failures:?}"
+    );
+}

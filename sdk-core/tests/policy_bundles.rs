@@ -1,0 +1,1010 @@
+//! Policy bundles against docs/policy-bundles.md: every expected number here is computed from the
+//! spec's formulas in the test itself, never copied from the core's output.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{json, Value};
+use tandem::policy::{canonical_digest, Bundle, BundleError, DecisionError};
+use tandem::{Context, ErrorKind};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Two actions, one numeric feature `x`, a linear scorer, greedy exploration.
+fn base() -> Value {
+    json!({
+        "id": "p", "version": 1,
+        "actions": [{"key": "a", "value": "A"}, {"key": "b", "value": {"n": 2}}],
+        "features": [{"name": "x", "source": "x", "kind": "numeric",
+                      "transform": "identity", "missing": 0}],
+        "scorer": {"linear": {"weights": [[1.0], [-1.0]], "bias": [0.0, 0.0]}},
+        "exploration": {"greedy": {}},
+        "vectors": []
+    })
+}
+
+/// A bundle whose scores are its biases: no features, `A` = `scores.len()`.
+fn constant(scores: &[f64], exploration: Value) -> Bundle {
+    let actions: Vec<Value> = (0..scores.len())
+        .map(|i| json!({"key": format!("a{i}"), "value": i}))
+        .collect();
+    let weights: Vec<Value> = scores.iter().map(|_| json!([])).collect();
+    Bundle::from_value(&json!({
+        "id": "c", "version": "v1", "actions": actions, "features": [],
+        "scorer": {"linear": {"weights": weights, "bias": scores}},
+        "exploration": exploration, "vectors": []
+    }))
+    .unwrap()
+}
+
+fn ctx(value: Value) -> Context {
+    Context::from_value(value).unwrap()
+}
+
+/// `bundle` with the value at a JSON pointer replaced (or, in an object, added).
+fn with(mut bundle: Value, pointer: &str, value: Value) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match bundle
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("{pointer}"))
+    {
+        Value::Object(map) => {
+            map.insert(key.to_owned(), value);
+        }
+        Value::Array(items) => items[key.parse::<usize>().unwrap()] = value,
+        _ => panic!("{pointer}"),
+    }
+    bundle
+}
+
+fn close(actual: &[f64], expected: &[f64]) {
+    assert_eq!(actual.len(), expected.len(), "{actual:?} vs {expected:?}");
+    for (a, e) in actual.iter().zip(expected) {
+        assert!((a - e).abs() < 1e-12, "{actual:?} vs {expected:?}");
+    }
+}
+
+#[test]
+fn every_validation_error_names_its_path() {
+    let feature = |spec: Value| with(base(), "/features/0", spec);
+    let numeric = |transform: Value, missing: Value| {
+        feature(json!({"name": "x", "source": "x", "kind": "numeric",
+                       "transform": transform, "missing": missing}))
+    };
+    let categorical = |transform: Value| {
+        feature(json!({"name": "x", "source": "x", "kind": "categorical",
+                       "transform": transform, "missing": "indicator"}))
+    };
+    let two = |extra: Value| {
+        let mut b = base();
+        b["features"].as_array_mut().unwrap().push(extra);
+        b
+    };
+    let many_actions: Vec<Value> = (0..257)
+        .map(|i| json!({"key": i.to_string(), "value": i}))
+        .collect();
+    let many_features: Vec<Value> = (0..1025)
+        .map(|i| json!({"name": i.to_string(), "source": "x", "kind": "numeric", "transform": "identity", "missing": 0}))
+        .collect();
+    let mlp = |layers: Value| with(base(), "/scorer", json!({"mlp": {"layers": layers}}));
+    let layer = |weights: Value, bias: Value, activation: &str| json!({"weights": weights, "bias": bias, "activation": activation});
+    let mut without_missing = base();
+    without_missing["features"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("missing");
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (json!([1]), "", "must be an object"),
+        (with(base(), "/id", json!("")), "id", "non-empty"),
+        (with(base(), "/version", json!(-1)), "version", "integer"),
+        (with(base(), "/version", json!(1.5)), "version", "integer"),
+        (with(base(), "/actions", json!([])), "actions", "1 to 256"),
+        (
+            with(base(), "/actions", json!(many_actions)),
+            "actions",
+            "1 to 256",
+        ),
+        (
+            with(base(), "/actions/1/key", json!("a")),
+            "actions[1].key",
+            "duplicate",
+        ),
+        (
+            with(base(), "/actions/1", json!({"key": "b"})),
+            "actions[1].value",
+            "missing",
+        ),
+        (with(base(), "/unit", json!("")), "unit", "non-empty"),
+        (with(base(), "/salt", json!(5)), "salt", "string"),
+        (
+            with(base(), "/description", json!(5)),
+            "description",
+            "string",
+        ),
+        (with(base(), "/features", json!({})), "features", "array"),
+        (
+            with(base(), "/features", json!(many_features)),
+            "features",
+            "limit of 1024",
+        ),
+        (
+            with(base(), "/features/0/kind", json!("ordinal")),
+            "features[0].kind",
+            "numeric, boolean or categorical",
+        ),
+        (
+            with(base(), "/features/0/colour", json!(1)),
+            "features[0].colour",
+            "unknown field",
+        ),
+        (
+            numeric(json!({"sqrt": {}}), json!(0)),
+            "features[0].transform",
+            "unknown transform",
+        ),
+        (
+            numeric(json!({"standardize": {"mean": 0}}), json!(0)),
+            "features[0].transform.standardize.std",
+            "missing",
+        ),
+        (
+            numeric(json!({"standardize": {"mean": 0, "std": 0}}), json!(0)),
+            "features[0].transform.standardize.std",
+            "greater than 0",
+        ),
+        (
+            numeric(json!({"standardize": {"mean": 0, "std": -2}}), json!(0)),
+            "features[0].transform.standardize.std",
+            "greater than 0",
+        ),
+        (
+            numeric(json!({"standardize": {"mean": "0", "std": 1}}), json!(0)),
+            "features[0].transform.standardize.mean",
+            "number",
+        ),
+        (
+            numeric(json!({"min_max": {"min": 1, "max": 1}}), json!(0)),
+            "features[0].transform.min_max.max",
+            "greater than `min`",
+        ),
+        (
+            numeric(json!({"clip": {"lo": 1, "hi": 0}}), json!(0)),
+            "features[0].transform.clip.hi",
+            "at least `lo`",
+        ),
+        (
+            numeric(json!({"bucketize": {"edges": [1, 1]}}), json!(0)),
+            "features[0].transform.bucketize.edges[1]",
+            "strictly increasing",
+        ),
+        (
+            numeric(json!({"one_hot": {"categories": ["a"]}}), json!(0)),
+            "features[0].transform.one_hot",
+            "categorical and boolean",
+        ),
+        (
+            numeric("log1p".into(), json!(-2)),
+            "features[0].missing",
+            "cannot take",
+        ),
+        (
+            numeric("identity".into(), Value::Null),
+            "features[0].missing",
+            "only for trees",
+        ),
+        (
+            numeric(json!({"bucketize": {"edges": [1]}}), Value::Null),
+            "features[0].missing",
+            "single column",
+        ),
+        (without_missing, "features[0].missing", "missing (required"),
+        (
+            categorical(json!({"one_hot": {"categories": ["a", "a"]}})),
+            "features[0].transform.one_hot.categories[1]",
+            "duplicate",
+        ),
+        (
+            categorical(json!({"one_hot": {"categories": [1.5]}})),
+            "features[0].transform.one_hot.categories[0]",
+            "category",
+        ),
+        (
+            categorical(json!({"hash": {"buckets": 0}})),
+            "features[0].transform.hash.buckets",
+            "integer from 1",
+        ),
+        (
+            categorical(json!({"standardize": {"mean": 0, "std": 1}})),
+            "features[0].transform.standardize",
+            "numeric features only",
+        ),
+        (
+            two(
+                json!({"name": "x", "source": "y", "kind": "numeric", "transform": "identity", "missing": 0}),
+            ),
+            "features[1].name",
+            "duplicate",
+        ),
+        (
+            two(
+                json!({"name": "h", "source": "h", "kind": "categorical", "transform": {"hash": {"buckets": 4096}}, "missing": "indicator"}),
+            ),
+            "features[1]",
+            "4096 columns",
+        ),
+        (
+            with(base(), "/scorer", json!({"forest": {}})),
+            "scorer",
+            "unknown scorer",
+        ),
+        (
+            with(base(), "/scorer", json!({"linear": {}, "mlp": {}})),
+            "scorer",
+            "exactly one key",
+        ),
+        (
+            with(base(), "/scorer/linear/weights", json!([[1.0]])),
+            "scorer.linear.weights",
+            "2 rows",
+        ),
+        (
+            with(base(), "/scorer/linear/weights", json!([[1.0], [1.0, 2.0]])),
+            "scorer.linear.weights[1]",
+            "1 numbers",
+        ),
+        (
+            with(base(), "/scorer/linear/weights/1/0", json!("1")),
+            "scorer.linear.weights[1][0]",
+            "number",
+        ),
+        (
+            with(base(), "/scorer/linear/weights/0/0", Value::Null),
+            "scorer.linear.weights[0][0]",
+            "number",
+        ),
+        (
+            with(base(), "/scorer/linear/bias", json!([0.0])),
+            "scorer.linear.bias",
+            "2 numbers",
+        ),
+        (mlp(json!([])), "scorer.mlp.layers", "1 to 8"),
+        (
+            mlp(json!(vec![layer(json!([[1.0]]), json!([0.0]), "relu"); 9])),
+            "scorer.mlp.layers",
+            "1 to 8",
+        ),
+        (
+            mlp(json!([layer(json!([[1.0]]), json!([0.0]), "gelu")])),
+            "scorer.mlp.layers[0].activation",
+            "relu",
+        ),
+        (
+            mlp(json!([
+                layer(json!([[1.0]]), json!([0.0]), "relu"),
+                layer(
+                    json!([[1.0, 1.0], [1.0, 1.0]]),
+                    json!([0.0, 0.0]),
+                    "identity"
+                )
+            ])),
+            "scorer.mlp.layers[1].weights[0]",
+            "1 numbers",
+        ),
+        (
+            mlp(json!([
+                layer(json!([[1.0]]), json!([0.0]), "relu"),
+                layer(json!([[1.0]]), json!([0.0]), "identity")
+            ])),
+            "scorer.mlp.layers[1].weights",
+            "2 rows",
+        ),
+        (
+            mlp(json!([
+                layer(
+                    json!(vec![json!([1.0]); 1025]),
+                    json!(vec![0.0; 1025]),
+                    "relu"
+                ),
+                layer(json!([[1.0], [1.0]]), json!([0.0, 0.0]), "identity")
+            ])),
+            "scorer.mlp.layers[0].weights",
+            "1024 units",
+        ),
+        (
+            with(
+                base(),
+                "/scorer",
+                json!({"trees": {"source": "lightgbm", "base_score": [0.0, 0.0], "link": "identity",
+            "trees": [{"output": 5, "nodes": [{"leaf": 1.0}]}]}}),
+            ),
+            "scorer.trees.trees[0].output",
+            "",
+        ),
+        (
+            with(base(), "/exploration", json!({"thompson": {}})),
+            "exploration",
+            "unknown exploration rule",
+        ),
+        (
+            with(base(), "/exploration", json!({"epsilon_greedy": {}})),
+            "exploration.epsilon_greedy.epsilon",
+            "missing",
+        ),
+        (
+            with(
+                base(),
+                "/exploration",
+                json!({"epsilon_greedy": {"epsilon": 1.5}}),
+            ),
+            "exploration.epsilon_greedy.epsilon",
+            "from 0 to 1",
+        ),
+        (
+            with(
+                base(),
+                "/exploration",
+                json!({"softmax": {"temperature": 0}}),
+            ),
+            "exploration.softmax.temperature",
+            "greater than 0",
+        ),
+        (
+            with(base(), "/exploration", json!({"igw": {"gamma": -1}})),
+            "exploration.igw.gamma",
+            "0 or more",
+        ),
+        (
+            with(
+                base(),
+                "/exploration",
+                json!({"igw": {"gamma": 1, "floor": 2}}),
+            ),
+            "exploration.igw.floor",
+            "from 0 to 1",
+        ),
+        (
+            with(
+                base(),
+                "/exploration",
+                json!({"igw": {"gamma": 1, "tau": 2}}),
+            ),
+            "exploration.igw.tau",
+            "unknown field",
+        ),
+        (
+            with(
+                base(),
+                "/vectors",
+                json!([{"context": {}, "probabilities": [1.0]}]),
+            ),
+            "vectors[0].probabilities",
+            "2 numbers",
+        ),
+        (
+            with(
+                base(),
+                "/vectors",
+                json!([{"context": [], "probabilities": [1.0, 0.0]}]),
+            ),
+            "vectors[0].context",
+            "object",
+        ),
+        (
+            with(
+                base(),
+                "/vectors",
+                json!([{"context": {"x": -1}, "probabilities": [1.0, 0.0]}]),
+            ),
+            "vectors[0].probabilities[0]",
+            "vector 0",
+        ),
+        (
+            with(
+                base(),
+                "/vectors",
+                json!(vec![
+                    json!({"context": {}, "probabilities": [1.0, 0.0]});
+                    101
+                ]),
+            ),
+            "vectors",
+            "limit of 100",
+        ),
+        (
+            with(base(), "/digest", json!("xxh3-128:00")),
+            "digest",
+            "32 lower-case hex",
+        ),
+        (
+            with(
+                base(),
+                "/digest",
+                json!(format!("xxh3-128:{}", "0".repeat(32))),
+            ),
+            "digest",
+            "does not match",
+        ),
+    ];
+    for (bundle, path, message) in cases {
+        let err = Bundle::from_value(&bundle).expect_err(path);
+        assert_eq!(err.path, path, "{err}");
+        assert!(err.message.contains(message), "{path}: {err}");
+        let display = if path.is_empty() {
+            err.message.clone()
+        } else {
+            format!("{path}: {}", err.message)
+        };
+        assert_eq!(err.to_string(), display);
+        let public: tandem::Error = err.into();
+        assert_eq!(public.kind(), ErrorKind::InvalidConfig);
+    }
+    let not_json = Bundle::from_json("{").unwrap_err();
+    assert_eq!(
+        (
+            not_json.path.as_str(),
+            not_json.message.starts_with("not JSON")
+        ),
+        ("", true)
+    );
+}
+
+#[test]
+fn each_transform_matches_its_formula() {
+    let spec = |name: &str, source: &str, kind: &str, transform: Value, missing: Value| json!({"name": name, "source": source, "kind": kind, "transform": transform, "missing": missing});
+    let features = vec![
+        spec("id", "a", "numeric", "identity".into(), json!(0)),
+        spec(
+            "std",
+            "b",
+            "numeric",
+            json!({"standardize": {"mean": 10, "std": 4}}),
+            json!(10),
+        ),
+        spec(
+            "mm",
+            "c",
+            "numeric",
+            json!({"min_max": {"min": 0, "max": 200}}),
+            json!(0),
+        ),
+        spec("log", "d", "numeric", "log1p".into(), json!(0)),
+        spec(
+            "clip",
+            "e",
+            "numeric",
+            json!({"clip": {"lo": 0, "hi": 1}}),
+            json!(0.5),
+        ),
+        spec(
+            "bkt",
+            "f",
+            "numeric",
+            json!({"bucketize": {"edges": [0, 10, 20]}}),
+            json!(-5),
+        ),
+        spec(
+            "oh",
+            "g",
+            "categorical",
+            json!({"one_hot": {"categories": ["ios", "android", 7]}}),
+            json!("none"),
+        ),
+        spec(
+            "ohb",
+            "h",
+            "boolean",
+            json!({"one_hot": {"categories": [true, false]}}),
+            json!(true),
+        ),
+        spec(
+            "hash",
+            "i",
+            "categorical",
+            json!({"hash": {"buckets": 8}}),
+            json!("?"),
+        ),
+        spec("code", "j", "categorical", "identity".into(), json!(-1)),
+        spec("bool", "k", "boolean", "identity".into(), json!(false)),
+        spec(
+            "ind",
+            "user.age",
+            "numeric",
+            "identity".into(),
+            "indicator".into(),
+        ),
+    ];
+    let d = 1 + 1 + 1 + 1 + 1 + 4 + 3 + 2 + 8 + 1 + 1 + 2;
+    let bundle = Bundle::from_value(&json!({
+        "id": "t", "version": 0, "actions": [{"key": "only", "value": null}],
+        "features": features,
+        "scorer": {"linear": {"weights": [vec![0.0; d]], "bias": [0.0]}},
+        "exploration": "greedy", "vectors": []
+    }))
+    .unwrap();
+    assert_eq!(bundle.feature_width(), d);
+    let hashed = |text: &str| (xxh3_64(text.as_bytes()) % 8) as usize;
+    let expect = |a: f64,
+                  b: f64,
+                  c: f64,
+                  d: f64,
+                  e: f64,
+                  bucket: usize,
+                  oh: [f64; 3],
+                  ohb: [f64; 2],
+                  hash: Option<usize>,
+                  code: f64,
+                  flag: f64,
+                  ind: [f64; 2]| {
+        let mut x = vec![a, b, c, d, e];
+        x.extend((0..4).map(|i| f64::from(u8::from(i == bucket))));
+        x.extend(oh);
+        x.extend(ohb);
+        x.extend((0..8).map(|i| f64::from(u8::from(Some(i) == hash))));
+        x.extend([code, flag]);
+        x.extend(ind);
+        x
+    };
+    let present = ctx(
+        json!({"a": 3.5, "b": 18, "c": "50", "d": 1.718281828459045, "e": 5, "f": 10,
+        "g": 7, "h": false, "i": "SE", "j": "3", "k": true, "user": {"age": 41}}),
+    );
+    close(
+        &bundle.features(&present),
+        &expect(
+            3.5,
+            2.0,
+            0.25,
+            1.718281828459045f64.ln_1p(),
+            1.0,
+            2,
+            [0.0, 0.0, 1.0],
+            [0.0, 1.0],
+            Some(hashed("SE")),
+            3.0,
+            1.0,
+            [41.0, 0.0],
+        ),
+    );
+    // Other branches: past the last edge, below the first, clipped from below, unknown category.
+    let other = ctx(
+        json!({"a": -2, "b": 10, "c": 200, "d": 0, "e": -3, "f": 25, "g": "web",
+        "h": true, "i": "DE", "j": 12, "k": false, "user.age": 9}),
+    );
+    let x = bundle.features(&other);
+    close(
+        &x,
+        &expect(
+            -2.0,
+            0.0,
+            1.0,
+            0.0,
+            0.0,
+            3,
+            [0.0; 3],
+            [1.0, 0.0],
+            Some(hashed("DE")),
+            12.0,
+            0.0,
+            // A top-level `user.age` is matched before the dotted path.
+            [9.0, 0.0],
+        ),
+    );
+    // Everything missing or unusable: each stand-in goes through its transform.
+    let missing = ctx(
+        json!({"a": "abc", "b": null, "c": true, "d": -1, "e": [], "f": "NaN",
+        "g": 1.5, "h": "true", "i": "", "j": "x", "k": 1, "user": {"age": "old"}}),
+    );
+    close(
+        &bundle.features(&missing),
+        &expect(
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.5,
+            0,
+            [0.0; 3],
+            [1.0, 0.0],
+            Some(hashed("?")),
+            -1.0,
+            0.0,
+            [0.0, 1.0],
+        ),
+    );
+    // A transform that overflows is treated as missing.
+    let overflow = Bundle::from_value(&with(
+        base(),
+        "/features/0/transform",
+        json!({"standardize": {"mean": 0, "std": 1e-300}}),
+    ))
+    .unwrap();
+    assert_eq!(overflow.features(&ctx(json!({"x": 1e300}))), vec![0.0]);
+}
+
+#[test]
+fn linear_and_mlp_scores_match_hand_computation() {
+    let two = |scorer: Value, actions: usize| {
+        let actions: Vec<Value> = (0..actions)
+            .map(|i| json!({"key": format!("k{i}"), "value": i}))
+            .collect();
+        Bundle::from_value(&json!({
+            "id": "s", "version": 3, "actions": actions,
+            "features": [
+                {"name": "u", "source": "u", "kind": "numeric", "transform": "identity", "missing": 0},
+                {"name": "v", "source": "v", "kind": "numeric", "transform": "identity", "missing": 0}],
+            "scorer": scorer, "exploration": "greedy", "vectors": []
+        }))
+        .unwrap()
+    };
+    let c = ctx(json!({"u": 3, "v": -4}));
+    let linear = two(
+        json!({"linear": {"weights": [[1, 2], [-1, 0.5], [0, 0]], "bias": [0.5, -1, 2]}}),
+        3,
+    );
+    close(
+        &linear.raw_scores(&c).unwrap(),
+        &[0.5 + 3.0 - 8.0, -1.0 - 3.0 - 2.0, 2.0],
+    );
+
+    let layers = |first: &str, second: &str| {
+        json!({"mlp": {"layers": [
+        {"weights": [[1, 1], [0.5, -1], [-1, 0]], "bias": [0, 1, -2], "activation": first},
+        {"weights": [[1, -1, 2], [0, 1, 1]], "bias": [0.25, 0], "activation": second}]}})
+    };
+    // Hidden pre-activations: [3 − 4, 1.5 + 4 + 1, −3 − 2] = [−1, 6.5, −5].
+    let hidden = [-1.0f64, 6.5, -5.0];
+    let output = |h: [f64; 3]| [0.25 + h[0] - h[1] + 2.0 * h[2], h[1] + h[2]];
+    let relu = hidden.map(|v| v.max(0.0));
+    close(
+        &two(layers("relu", "identity"), 2).raw_scores(&c).unwrap(),
+        &output(relu),
+    );
+    let tanh = hidden.map(f64::tanh);
+    let sigmoid = |v: f64| 1.0 / (1.0 + (-v).exp());
+    close(
+        &two(layers("tanh", "sigmoid"), 2).raw_scores(&c).unwrap(),
+        &output(tanh).map(sigmoid),
+    );
+    close(
+        &two(layers("identity", "relu"), 2).raw_scores(&c).unwrap(),
+        &output(hidden).map(|v| v.max(0.0)),
+    );
+}
+
+#[test]
+fn exploration_rules_follow_their_formulas() {
+    let s = [1.0, 3.0, 2.0, 3.0];
+    let n = s.len() as f64;
+    let probabilities = |exploration: Value| {
+        constant(&s, exploration)
+            .decide(&Context::with_targeting_key("u"), "", None)
+            .unwrap()
+            .probabilities
+    };
+    // Greedy: the first of the tied best (index 1).
+    assert_eq!(probabilities(json!("greedy")), vec![0.0, 1.0, 0.0, 0.0]);
+    let eps = 0.2;
+    close(
+        &probabilities(json!({"epsilon_greedy": {"epsilon": eps}})),
+        &[eps / n, eps / n + 1.0 - eps, eps / n, eps / n],
+    );
+    let (t, floor) = (0.7, 0.1);
+    let z: f64 = s.iter().map(|v| (v / t).exp()).sum();
+    let softmax: Vec<f64> = s
+        .iter()
+        .map(|v| floor / n + (1.0 - floor) * (v / t).exp() / z)
+        .collect();
+    close(
+        &probabilities(json!({"softmax": {"temperature": t, "floor": floor}})),
+        &softmax,
+    );
+    close(
+        &probabilities(json!({"softmax": {"temperature": t}})),
+        &s.map(|v| (v / t).exp() / z),
+    );
+}
+
+#[test]
+fn igw_is_the_design_formula() {
+    let s = [0.5, 2.0, 1.0, 1.9, -3.0];
+    let n = s.len() as f64;
+    for (gamma, floor) in [
+        (10.0, 0.0),
+        (10.0, 0.5),
+        (0.0, 0.0),
+        (1000.0, 0.05),
+        (3.0, 1.0),
+    ] {
+        let best = 1;
+        let mut expected: Vec<f64> = s
+            .iter()
+            .map(|v| (1.0 / (n + gamma * (s[best] - v))).max(floor / n))
+            .collect();
+        expected[best] = 1.0
+            - expected
+                .iter()
+                .enumerate()
+                .filter(|(a, _)| *a != best)
+                .map(|(_, p)| p)
+                .sum::<f64>();
+        let bundle = constant(&s, json!({"igw": {"gamma": gamma, "floor": floor}}));
+        let unit = Context::with_targeting_key("u");
+        let decision = bundle.decide(&unit, "", None).unwrap();
+        close(&decision.probabilities, &expected);
+        assert!(decision.probabilities.iter().all(|p| *p > 0.0));
+    }
+}
+
+#[test]
+fn eligible_actions_run_the_rule_over_themselves() {
+    let s = [5.0, 1.0, 3.0, 2.0];
+    let bundle = constant(&s, json!({"igw": {"gamma": 4.0, "floor": 0.0}}));
+    let c = Context::with_targeting_key("u");
+    // Best eligible is a2; A = 2.
+    let d = bundle.decide(&c, "", Some(&["a3", "a2", "a3"])).unwrap();
+    let p3 = 1.0 / (2.0 + 4.0 * (3.0 - 2.0));
+    close(&d.probabilities, &[0.0, 0.0, 1.0 - p3, p3]);
+    assert!(d.action == "a2" || d.action == "a3");
+    assert_eq!(d.optimality_gap, 3.0 - s[d.action_index]);
+    let greedy = constant(&s, json!("greedy"));
+    let d = greedy.decide(&c, "", Some(&["a1", "a3"])).unwrap();
+    assert_eq!(
+        (d.probabilities, d.action, d.optimality_gap),
+        (vec![0.0, 0.0, 0.0, 1.0], "a3", 0.0)
+    );
+    let softmax = constant(&s, json!({"softmax": {"temperature": 1.0, "floor": 0.2}}));
+    let d = softmax.decide(&c, "", Some(&["a0", "a1"])).unwrap();
+    let z = 5f64.exp() + 1f64.exp();
+    close(
+        &d.probabilities,
+        &[
+            0.1 + 0.8 * 5f64.exp() / z,
+            0.1 + 0.8 * 1f64.exp() / z,
+            0.0,
+            0.0,
+        ],
+    );
+    assert_eq!(
+        bundle.decide(&c, "", Some(&["a1", "zz"])).unwrap_err(),
+        DecisionError::UnknownAction { index: 1 }
+    );
+    assert_eq!(
+        bundle.decide(&c, "", Some(&[])).unwrap_err(),
+        DecisionError::NoEligibleAction
+    );
+}
+
+#[test]
+fn digest_round_trips_and_catches_changes() {
+    let mut bundle = base();
+    let digest = canonical_digest(&bundle);
+    assert_eq!(Bundle::from_value(&bundle).unwrap().digest(), digest);
+    bundle["digest"] = json!(digest);
+    let loaded = Bundle::from_value(&bundle).unwrap();
+    assert_eq!(loaded.digest(), digest);
+    // Key order and whitespace are not content.
+    let pretty = serde_json::to_string_pretty(&json!({"vectors": [], "digest": digest, "scorer": bundle["scorer"],
+        "version": 1, "id": "p", "exploration": bundle["exploration"], "features": bundle["features"], "actions": bundle["actions"]})).unwrap();
+    assert_eq!(Bundle::from_json(&pretty).unwrap().digest(), digest);
+    bundle["scorer"]["linear"]["weights"][1][0] = json!(-1.5);
+    let err = Bundle::from_value(&bundle).unwrap_err();
+    assert_eq!(err.path, "digest");
+    assert!(err.message.contains(&canonical_digest(&bundle)), "{err}");
+}
+
+#[test]
+fn self_check_vectors_accept_and_reject() {
+    let vectors = |p: f64| json!([{"context": {"x": 2}, "probabilities": [1.0, 0.0]}, {"context": {"x": -2}, "probabilities": [p, 1.0 - p]}]);
+    let eps = with(
+        base(),
+        "/exploration",
+        json!({"epsilon_greedy": {"epsilon": 0.5}}),
+    );
+    assert!(Bundle::from_value(&with(eps.clone(), "/vectors", vectors(0.25))).is_err());
+    let ok = with(
+        with(
+            base(),
+            "/exploration",
+            json!({"epsilon_greedy": {"epsilon": 0.5}}),
+        ),
+        "/vectors",
+        json!([{"context": {"x": 2}, "probabilities": [0.75, 0.25]}, {"context": {"x": -2}, "probabilities": [0.25 + 5e-10, 0.75]}]),
+    );
+    assert!(Bundle::from_value(&ok).is_ok());
+    let err = Bundle::from_value(&with(
+        eps,
+        "/vectors",
+        json!([{"context": {}, "probabilities": [0.75, 0.25]},
+        {"context": {"x": -2}, "probabilities": [0.25 + 1e-6, 0.75]}]),
+    ))
+    .unwrap_err();
+    assert_eq!(err.path, "vectors[1].probabilities[0]");
+    assert!(err.message.contains("self-check vector 1"), "{err}");
+}
+
+#[test]
+fn the_draw_is_the_normative_policy_draw() {
+    let bundle = constant(&[1.0, 1.2, 0.8], json!({"softmax": {"temperature": 0.5}}));
+    let salted = {
+        let mut b = with(base(), "/salt", json!("custom"));
+        b["exploration"] = json!({"epsilon_greedy": {"epsilon": 1.0}});
+        Bundle::from_value(&b).unwrap()
+    };
+    for i in 0..200 {
+        let unit = format!("u{i}");
+        let key = if i % 2 == 0 {
+            String::new()
+        } else {
+            format!("req-{i}")
+        };
+        let c = Context::with_targeting_key(unit.clone());
+        for (b, salt) in [(&bundle, "policy/c"), (&salted, "custom")] {
+            let d = b.decide(&c, &key, None).unwrap();
+            let h = xxh3_64(format!("{salt}\0{unit}\0{key}").as_bytes());
+            let u = (h >> 11) as f64 / 2f64.powi(53);
+            assert_eq!(d.draw, u);
+            let mut cumulative = 0.0;
+            let chosen = d
+                .probabilities
+                .iter()
+                .position(|p| {
+                    cumulative += p;
+                    u < cumulative
+                })
+                .unwrap();
+            assert_eq!(d.action_index, chosen);
+            assert_eq!(d.propensity, d.probabilities[chosen]);
+            assert_eq!(
+                (d.unit.as_ref(), d.decision_key, d.policy_id),
+                (unit.as_str(), key.as_str(), b.id())
+            );
+        }
+    }
+}
+
+#[test]
+fn the_unit_must_be_a_unit() {
+    let bundle = Bundle::from_value(&base()).unwrap();
+    assert_eq!(
+        bundle.decide(&ctx(json!({"x": 1})), "", None).unwrap_err(),
+        DecisionError::UnitMissing
+    );
+    assert_eq!(
+        bundle
+            .decide(&ctx(json!({"targetingKey": null})), "", None)
+            .unwrap_err(),
+        DecisionError::UnitMissing
+    );
+    for bad in [json!(true), json!(1.5), json!(""), json!([]), json!({})] {
+        assert_eq!(
+            bundle
+                .decide(&ctx(json!({"targetingKey": bad})), "", None)
+                .unwrap_err(),
+            DecisionError::UnitInvalid
+        );
+    }
+    assert_eq!(
+        bundle
+            .decide(&ctx(json!({"targetingKey": 42.0})), "", None)
+            .unwrap()
+            .unit,
+        "42"
+    );
+    let nested = Bundle::from_value(&with(base(), "/unit", json!("user.id"))).unwrap();
+    assert_eq!(nested.unit_path(), "user.id");
+    assert_eq!(
+        nested
+            .decide(&ctx(json!({"user": {"id": 7}})), "", None)
+            .unwrap()
+            .unit,
+        "7"
+    );
+    assert_eq!(
+        nested
+            .decide(&ctx(json!({"targetingKey": "t"})), "", None)
+            .unwrap_err(),
+        DecisionError::UnitMissing
+    );
+}
+
+#[test]
+fn decisions_serialize_in_camel_case_with_the_bundle_identity() {
+    let bundle = Bundle::from_value(&with(
+        base(),
+        "/exploration",
+        json!({"epsilon_greedy": {"epsilon": 0.5}}),
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            bundle.id(),
+            bundle.version(),
+            bundle.salt(),
+            bundle.actions().len()
+        ),
+        ("p", "1", "policy/p", 2)
+    );
+    let c = ctx(json!({"targetingKey": "u1", "x": -3}));
+    let d = bundle.decide(&c, "k", None).unwrap();
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["policyId"], "p");
+    assert_eq!(json["version"], "1");
+    assert_eq!(json["digest"], bundle.digest());
+    assert_eq!(json["decisionKey"], "k");
+    assert_eq!(json["scores"], json!([-3.0, 3.0]));
+    assert_eq!(json["probabilities"], json!([0.25, 0.75]));
+    assert_eq!(
+        json["value"],
+        bundle.actions()[d.action_index].value().clone()
+    );
+    assert_eq!(
+        json["optimalityGap"],
+        json!(if d.action_index == 1 { 0.0 } else { 6.0 })
+    );
+    for key in ["unit", "draw", "action", "actionIndex", "propensity"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn trees_bundles_route_missing_values_and_apply_the_link() {
+    let bundle = with(
+        base(),
+        "/scorer",
+        json!({"trees": {"source": "lightgbm", "base_score": [0.5, 0.0], "link": "sigmoid",
+        "trees": [{"output": 0, "nodes": [
+            {"feature": 0, "threshold": 1.0, "left": 1, "right": 2, "default_left": false, "missing": "nan"},
+            {"leaf": -1.0}, {"leaf": 2.0}]}]}}),
+    );
+    let bundle = Bundle::from_value(&with(bundle, "/features/0/missing", Value::Null)).unwrap();
+    assert!(bundle.features(&ctx(json!({})))[0].is_nan());
+    let margins = |c: Value| bundle.raw_scores(&ctx(c)).unwrap();
+    assert_eq!(margins(json!({"x": 1.0})), vec![-0.5, 0.0]);
+    assert_eq!(margins(json!({})), vec![2.5, 0.0]);
+    let c = ctx(json!({"targetingKey": "u", "x": 0}));
+    let d = bundle.decide(&c, "", None).unwrap();
+    close(&d.scores, &[1.0 / (1.0 + 0.5f64.exp()), 0.5]);
+    assert_eq!(d.action, "b");
+}
+
+#[test]
+fn overflowing_scores_fail_the_decision_not_the_process() {
+    let bundle = Bundle::from_value(&with(
+        base(),
+        "/scorer/linear/weights",
+        json!([[1e300], [1.0]]),
+    ))
+    .unwrap();
+    let c = ctx(json!({"targetingKey": "u", "x": 1e300}));
+    assert_eq!(
+        bundle.decide(&c, "", None).unwrap_err(),
+        DecisionError::NonFiniteScore { action: 0 }
+    );
+    assert_eq!(bundle.raw_scores(&c).unwrap()[0], f64::INFINITY);
+}
+
+#[test]
+fn hostile_bundles_are_errors() {
+    for text in [
+        "",
+        "null",
+        "[]",
+        "\"x\"",
+        "{\"id\": {}}",
+        &"[".repeat(10_000),
+        "{\"actions\": 1e999}",
+    ] {
+        assert!(Bundle::from_json(text).is_err(), "{text:.40}");
+    }
+    // Deeper than parsed JSON can be: only a value built in code gets here.
+    let mut deep = json!(1);
+    for _ in 0..500 {
+        deep = json!([deep]);
+    }
+    let bundle = with(base(), "/actions/0/value", deep);
+    assert!(Bundle::from_value(&bundle).is_ok());
+    let err: BundleError = Bundle::from_value(&with(bundle, "/id", json!(7))).unwrap_err();
+    assert_eq!(err.path, "id");
+}
