@@ -3,6 +3,7 @@
 mod bucket;
 mod eval;
 mod input;
+mod policy;
 mod simulate;
 mod validate;
 
@@ -38,6 +39,10 @@ enum Command {
     /// Turn a model file (XGBoost JSON, LightGBM dump) and a spec into a policy bundle, printed
     /// as JSON; its scores equal the library's own predictions.
     Import(tandem_cli::import::command::ImportArgs),
+    /// Write a policy bundle's digest (`xxh3-128:` of its canonical JSON) into the file.
+    Seal(policy::SealArgs),
+    /// Run a policy of a config for one context and print the decision as JSON.
+    Decide(policy::DecideArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +54,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Bucket(args) => bucket::run(&args),
         Command::Import(args) => tandem_cli::import::command::run(&args),
+        Command::Seal(args) => policy::seal(&args),
+        Command::Decide(args) => policy::decide(&args),
     };
     match result {
         Ok(code) => code,

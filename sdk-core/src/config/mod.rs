@@ -106,7 +106,7 @@ impl Config {
     }
 
     /// A policy bundle by its key in `policies`: `Some(Err(message))` when it is broken.
-    pub(crate) fn policy(&self, key: &str) -> Option<Result<&Bundle, &str>> {
+    pub fn policy(&self, key: &str) -> Option<Result<&Bundle, &str>> {
         self.policies
             .iter()
             .find(|(k, _)| &**k == key)
