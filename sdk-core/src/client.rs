@@ -270,6 +270,9 @@ impl Client {
             if let Some(unit) = served.exposed_unit {
                 self.log_exposure(&served.details, unit);
             }
+            if served.details.decision.is_some() {
+                self.log_decision(&served.details);
+            }
             return served.details;
         }
         let resolution =

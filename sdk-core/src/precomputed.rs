@@ -7,6 +7,7 @@
 //! experiment`) plus `unit` when reading the flag logs an exposure. `value` is `null` when the
 //! caller's default is to be served.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -15,6 +16,7 @@ use xxhash_rust::xxh3::Xxh3Builder;
 use crate::context::json_type_name;
 use crate::error::{Error, ErrorKind};
 use crate::evaluation::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+use crate::policy::Decision;
 
 /// The payload format version.
 pub(crate) const PAYLOAD_VERSION: u64 = 1;
@@ -31,6 +33,25 @@ struct Entry {
     experiment: Option<ExperimentEntry>,
     /// The unit an exposure is logged for when the flag is read.
     unit: Option<Box<str>>,
+    /// The policy decision that chose `value`, logged as a decision event when read.
+    decision: Option<DecisionEntry>,
+}
+
+/// A policy decision as the payload carries it (the `decision` object of the details' JSON).
+#[derive(Debug, Clone)]
+struct DecisionEntry {
+    policy_id: Box<str>,
+    version: Box<str>,
+    digest: Box<str>,
+    decision_key: Box<str>,
+    unit: Box<str>,
+    draw: f64,
+    action: Box<str>,
+    action_index: usize,
+    propensity: f64,
+    probabilities: Vec<f64>,
+    scores: Vec<f64>,
+    optimality_gap: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -138,8 +159,20 @@ impl Precomputed {
             holdout: e.holdout.as_deref(),
             skipped: e.skipped,
         });
-        if entry.error_code.is_some() || entry.value.is_null() {
-            // An error, or no variant: the caller's default, as computed.
+        if entry.value.is_null() {
+            // No variant (or an error without one): the caller's default, as computed.
+            return Served {
+                details,
+                exposed_unit: entry.unit.as_deref(),
+            };
+        }
+        if entry.error_code.is_some() {
+            // An error that still serves a value (a failed policy falls back to the flag's
+            // static default variant), when it has the requested type.
+            if expected.matches(&entry.value) {
+                details.value = &entry.value;
+                details.variant = entry.variant.as_deref();
+            }
             return Served {
                 details,
                 exposed_unit: entry.unit.as_deref(),
@@ -165,6 +198,21 @@ impl Precomputed {
         }
         details.value = &entry.value;
         details.variant = entry.variant.as_deref();
+        details.decision = entry.decision.as_ref().map(|d| Decision {
+            policy_id: &d.policy_id,
+            version: &d.version,
+            digest: &d.digest,
+            decision_key: &d.decision_key,
+            unit: Cow::Borrowed(&d.unit),
+            draw: d.draw,
+            action: &d.action,
+            action_index: d.action_index,
+            value: &entry.value,
+            propensity: d.propensity,
+            probabilities: d.probabilities.clone(),
+            scores: d.scores.clone(),
+            optimality_gap: d.optimality_gap,
+        });
         Served {
             details,
             exposed_unit: entry.unit.as_deref(),
@@ -210,6 +258,10 @@ fn parse_entry(item: &Value) -> Result<(Box<str>, Entry), String> {
         metadata,
         experiment,
         unit: text("unit")?,
+        decision: match map.get("decision") {
+            None | Some(Value::Null) => None,
+            Some(d) => Some(parse_decision(d)?),
+        },
     };
     Ok((key, entry))
 }
@@ -233,5 +285,46 @@ fn parse_experiment(value: &Value) -> Result<ExperimentEntry, String> {
         layer: field("layer")?,
         holdout: field("holdout")?,
         skipped,
+    })
+}
+
+fn parse_decision(value: &Value) -> Result<DecisionEntry, String> {
+    let text = |name: &str| -> Result<Box<str>, String> {
+        value
+            .get(name)
+            .and_then(Value::as_str)
+            .map(Into::into)
+            .ok_or_else(|| format!(".decision.{name}: must be a string"))
+    };
+    let number = |name: &str| -> Result<f64, String> {
+        value
+            .get(name)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| format!(".decision.{name}: must be a number"))
+    };
+    let numbers = |name: &str| -> Result<Vec<f64>, String> {
+        value
+            .get(name)
+            .and_then(Value::as_array)
+            .and_then(|items| items.iter().map(Value::as_f64).collect())
+            .ok_or_else(|| format!(".decision.{name}: must be an array of numbers"))
+    };
+    Ok(DecisionEntry {
+        policy_id: text("policyId")?,
+        version: text("version")?,
+        digest: text("digest")?,
+        decision_key: text("decisionKey")?,
+        unit: text("unit")?,
+        draw: number("draw")?,
+        action: text("action")?,
+        action_index: value
+            .get("actionIndex")
+            .and_then(Value::as_u64)
+            .and_then(|i| usize::try_from(i).ok())
+            .ok_or(".decision.actionIndex: must be an index")?,
+        propensity: number("propensity")?,
+        probabilities: numbers("probabilities")?,
+        scores: numbers("scores")?,
+        optimality_gap: number("optimalityGap")?,
     })
 }

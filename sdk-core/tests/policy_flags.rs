@@ -217,3 +217,45 @@ fn the_decision_serializes_with_the_details() {
     assert_eq!(json["decision"]["propensity"], json!(1.0));
     assert_eq!(json["decision"]["policyId"], json!("banner-cb"));
 }
+
+#[test]
+fn a_precomputed_payload_serves_the_decision_and_logs_it_when_read() {
+    let server = client(bundle(json!({"epsilon_greedy": {"epsilon": 0.2}})));
+    let user = ctx(json!({"targetingKey": "u1", "segment": "bandit", "age": 20}));
+    let payload = server.precompute(&user).unwrap();
+    assert!(
+        server.drain_events().is_empty(),
+        "precomputing logs nothing"
+    );
+    let browser =
+        Client::from_precomputed(&payload, FixedClock::at_unix_seconds(1_800_000_100)).unwrap();
+    let served = browser.evaluate("banner", &Context::new(), &Value::Null, FlagType::Any);
+    let direct = server.evaluate("banner", &user, &Value::Null, FlagType::Any);
+    assert_eq!(served.value, direct.value);
+    assert_eq!(served.decision, direct.decision);
+    let events = browser.drain_events();
+    assert_eq!(events.len(), 1);
+    let Event::Decision(event) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        event.timestamp, 1_800_000_100_000,
+        "logged when read, with the reader's clock"
+    );
+    assert_eq!(
+        Some(event.action.as_str()),
+        direct.decision.as_ref().map(|d| d.action)
+    );
+
+    // A failed policy serves the static default with an error, in both clients alike.
+    let anonymous = ctx(json!({"segment": "bandit"}));
+    let payload = server.precompute(&anonymous).unwrap();
+    let browser = Client::from_precomputed(&payload, FixedClock::at_unix_seconds(0)).unwrap();
+    let served = browser.get_string("banner", &Context::new(), "none");
+    let direct = server.get_string("banner", &anonymous, "none");
+    assert_eq!(
+        (served.value, served.error_code),
+        (direct.value, direct.error_code)
+    );
+    assert_eq!(served.value, "sandals");
+}
