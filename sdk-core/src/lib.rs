@@ -32,6 +32,7 @@ mod error;
 pub mod evaluation;
 mod events;
 mod experiments;
+mod hashing;
 mod json_path;
 mod limits;
 pub mod policy;

@@ -8,14 +8,13 @@
 //! caller's default is to be served.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::Xxh3Builder;
 
 use crate::context::json_type_name;
 use crate::error::{Error, ErrorKind};
 use crate::evaluation::{ErrorCode, EvaluationDetails, ExperimentDetails, FlagType, Reason};
+use crate::hashing::{fast_map, FastMap};
 use crate::policy::Decision;
 
 /// The payload format version.
@@ -66,7 +65,7 @@ struct ExperimentEntry {
 #[derive(Debug, Clone)]
 pub(crate) struct Precomputed {
     revision: Option<String>,
-    flags: HashMap<Box<str>, Entry, Xxh3Builder>,
+    flags: FastMap<Box<str>, Entry>,
 }
 
 /// A served result and, when an experiment applied, the unit to log its exposure for.
@@ -116,7 +115,7 @@ impl Precomputed {
                 "flags: must be an array of evaluation details".into(),
             ));
         };
-        let mut flags = HashMap::with_capacity_and_hasher(items.len(), Xxh3Builder::new());
+        let mut flags = fast_map(items.len());
         for (i, item) in items.iter().enumerate() {
             let (key, entry) = parse_entry(item).map_err(|m| invalid(format!("flags[{i}]{m}")))?;
             flags.insert(key, entry);
@@ -198,20 +197,22 @@ impl Precomputed {
         }
         details.value = &entry.value;
         details.variant = entry.variant.as_deref();
-        details.decision = entry.decision.as_ref().map(|d| Decision {
-            policy_id: &d.policy_id,
-            version: &d.version,
-            digest: &d.digest,
-            decision_key: &d.decision_key,
-            unit: Cow::Borrowed(&d.unit),
-            draw: d.draw,
-            action: &d.action,
-            action_index: d.action_index,
-            value: &entry.value,
-            propensity: d.propensity,
-            probabilities: d.probabilities.clone(),
-            scores: d.scores.clone(),
-            optimality_gap: d.optimality_gap,
+        details.decision = entry.decision.as_ref().map(|d| {
+            Box::new(Decision {
+                policy_id: &d.policy_id,
+                version: &d.version,
+                digest: &d.digest,
+                decision_key: &d.decision_key,
+                unit: Cow::Borrowed(&d.unit),
+                draw: d.draw,
+                action: &d.action,
+                action_index: d.action_index,
+                value: &entry.value,
+                propensity: d.propensity,
+                probabilities: d.probabilities.clone(),
+                scores: d.scores.clone(),
+                optimality_gap: d.optimality_gap,
+            })
         });
         Served {
             details,

@@ -1,7 +1,5 @@
 //! The top level of a config document: limits, sections, and assembling the [`Config`].
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -11,6 +9,7 @@ use super::policies::parse_policy;
 use super::{references, Config, Entity, Named};
 use crate::context::json_type_name;
 use crate::error::{Error, ErrorKind};
+use crate::hashing::fast_map;
 use crate::json_path;
 use crate::limits::Limits;
 
@@ -57,13 +56,21 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
             limits.max_json_depth
         )));
     }
-    let Value::Object(top) = &root else {
-        return Err(invalid(format!(
-            "$: a config must be a JSON object, not {}",
-            json_type_name(&root)
-        )));
+    let mut top = match root {
+        Value::Object(top) => top,
+        other => {
+            return Err(invalid(format!(
+                "$: a config must be a JSON object, not {}",
+                json_type_name(&other)
+            )))
+        }
     };
-    check_schema_version(top)?;
+    check_schema_version(&top)?;
+    // The flags are taken out of the document and each one's JSON is dropped as soon as it is
+    // compiled, so the parsed tree and the compiled config are not both whole in memory at once.
+    let daemon_schema = declares_flagd_daemon_schema(&top);
+    let flag_entries = flag_entries(top.remove("flags"), daemon_schema)?;
+    let top = &top;
 
     let mut diags = Diagnostics::default();
     for key in top.keys() {
@@ -88,7 +95,6 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         .get("metadata")
         .and_then(|m| parse_metadata(m, "metadata", &mut diags));
     let evaluators = parse_evaluators(top.get("$evaluators"), limits, &mut diags)?;
-    let flag_entries = flag_entries(top)?;
     if flag_entries.len() > limits.max_flags {
         return Err(limit(format!(
             "flags: {} flags, more than the limit of {}",
@@ -98,15 +104,15 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     }
 
     let mut flags: Vec<Named<_>> = Vec::with_capacity(flag_entries.len());
-    let mut flag_index = HashMap::with_capacity_and_hasher(flag_entries.len(), Default::default());
+    let mut flag_index = fast_map(flag_entries.len());
     for (key, value, path, extra) in flag_entries {
-        if flag_index.contains_key(key) {
+        if flag_index.contains_key(key.as_str()) {
             diags.error(&path, format!("duplicate flag key \"{key}\""));
             continue;
         }
         let entity = entity(&mut diags, |diags| {
             parse_flag(
-                value,
+                &value,
                 &path,
                 set_metadata.as_ref(),
                 evaluators,
@@ -115,8 +121,9 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 diags,
             )
         });
-        flag_index.insert(Box::from(key), flags.len());
-        flags.push((key.into(), entity));
+        let key: Box<str> = key.into();
+        flag_index.insert(key.clone(), flags.len());
+        flags.push((key, entity));
     }
 
     let experiments = section(
@@ -223,24 +230,27 @@ fn section<T>(
 
 /// `(key, definition, path, extra allowed fields)` for each flag, from the map form or, in a
 /// document that declares flagd's daemon schema, the array form.
-type FlagEntry<'v> = (&'v str, &'v Value, String, &'static [&'static str]);
+type FlagEntry = (String, Value, String, &'static [&'static str]);
 
-fn flag_entries(top: &Map<String, Value>) -> Result<Vec<FlagEntry<'_>>, Error> {
-    match top.get("flags") {
+fn flag_entries(flags: Option<Value>, daemon_schema: bool) -> Result<Vec<FlagEntry>, Error> {
+    match flags {
         Some(Value::Object(map)) => Ok(map
-            .iter()
-            .map(|(key, value)| (key.as_str(), value, json_path::key("flags", key), &[][..]))
+            .into_iter()
+            .map(|(key, value)| {
+                let path = json_path::key("flags", &key);
+                (key, value, path, &[][..])
+            })
             .collect()),
         // The array form belongs to the flagd daemon's schema (flagd.json); the provider schema
         // (flags.json), which a config follows by default, only has the map form.
-        Some(Value::Array(items)) if declares_flagd_daemon_schema(top) => items
-            .iter()
+        Some(Value::Array(items)) if daemon_schema => items
+            .into_iter()
             .enumerate()
             .map(|(i, item)| {
                 let path = json_path::index("flags", i);
                 match item.get("key") {
                     Some(Value::String(key)) if !key.is_empty() => {
-                        Ok((key.as_str(), item, path, &["key"][..]))
+                        Ok((key.clone(), item, path, &["key"][..]))
                     }
                     _ => Err(invalid(format!(
                         "{path}.key: a flag in the array form needs a non-empty string key"
@@ -254,7 +264,7 @@ fn flag_entries(top: &Map<String, Value>) -> Result<Vec<FlagEntry<'_>>, Error> {
         )),
         Some(other) => Err(invalid(format!(
             "flags: must be an object of flag keys to flags, not {}",
-            json_type_name(other)
+            json_type_name(&other)
         ))),
         None => Err(invalid("flags: missing (required, may be {})")),
     }

@@ -12,15 +12,12 @@ mod flags;
 mod policies;
 mod references;
 
-use std::collections::HashMap;
-
-use xxhash_rust::xxh3::Xxh3Builder;
-
 pub use diagnostics::{Diagnostic, Severity};
 pub(crate) use experiments::{Experiment, Holdout, Layer};
 pub(crate) use flags::{Flag, FlagState};
 
 use crate::error::Error;
+use crate::hashing::FastMap;
 use crate::limits::Limits;
 use crate::policy::Bundle;
 
@@ -49,7 +46,7 @@ pub(crate) type Named<T> = (Box<str>, Entity<T>);
 pub struct Config {
     revision: Option<String>,
     pub(crate) flags: Vec<Named<Flag>>,
-    flag_index: HashMap<Box<str>, usize, Xxh3Builder>,
+    flag_index: FastMap<Box<str>, usize>,
     pub(crate) experiments: Vec<Named<Experiment>>,
     pub(crate) layers: Vec<Named<Layer>>,
     pub(crate) holdouts: Vec<Named<Holdout>>,

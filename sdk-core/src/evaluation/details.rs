@@ -181,8 +181,8 @@ pub struct EvaluationDetails<'a, T> {
     /// because the context had no valid unit.
     pub experiment: Option<ExperimentDetails<'a>>,
     /// When the variant runs a policy bundle: the decision it made (the chosen action's value
-    /// is `value`).
-    pub decision: Option<Decision<'a>>,
+    /// is `value`). Boxed: it is large, and most evaluations run no policy.
+    pub decision: Option<Box<Decision<'a>>>,
 }
 
 /// Per-call options of an evaluation.

@@ -92,7 +92,7 @@ pub(crate) fn resolve<'a: 'd, 'd, 'x>(
     let (value, decision) = match &variant.policy {
         None => (&variant.value, None),
         Some(policy) => match run_policy(config, policy, ctx, options) {
-            Ok(decision) => (decision.value, Some(decision)),
+            Ok(decision) => (decision.value, Some(Box::new(decision))),
             Err((code, message)) => {
                 return details(policy_failure(
                     flag, &fallback, code, message, metadata, expected,

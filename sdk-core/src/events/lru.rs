@@ -4,9 +4,7 @@
 //! the WebAssembly size budget (DESIGN §8) leaves no room for a dependency that brings its own
 //! hashing and allocation machinery for this one use.
 
-use std::collections::HashMap;
-
-use xxhash_rust::xxh3::Xxh3Builder;
+use crate::hashing::{fast_map, FastMap};
 
 const NIL: u32 = u32::MAX;
 
@@ -21,7 +19,7 @@ struct Node {
 /// seen one. Memory is bounded by the capacity, whatever the number of distinct keys.
 #[derive(Debug, Clone)]
 pub(crate) struct LruSet {
-    index: HashMap<u64, u32, Xxh3Builder>,
+    index: FastMap<u64, u32>,
     nodes: Vec<Node>,
     /// Most recently seen.
     head: u32,
@@ -36,7 +34,7 @@ impl LruSet {
         // Slab indexes are u32; a larger capacity would not fit memory budgets anyway.
         let capacity = capacity.clamp(1, NIL as usize - 1);
         Self {
-            index: HashMap::with_hasher(Xxh3Builder::new()),
+            index: fast_map(0),
             nodes: Vec::new(),
             head: NIL,
             tail: NIL,

@@ -2,13 +2,13 @@
 //! ranges change, until the experiment stops. The store lives in the client; the host persists
 //! it as a compact snapshot (browser localStorage, mobile preferences).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde_json::{json, Value};
-use xxhash_rust::xxh3::Xxh3Builder;
 
 use crate::bucketing;
 use crate::error::{Error, ErrorKind};
+use crate::hashing::{fast_map, FastMap};
 
 /// Snapshot format version.
 const SNAPSHOT_VERSION: u64 = 1;
@@ -30,7 +30,7 @@ struct Entry {
 /// At most `capacity` assignments; when full, the oldest assignment is forgotten first.
 #[derive(Debug, Clone)]
 pub(crate) struct StickyStore {
-    entries: HashMap<u64, Entry, Xxh3Builder>,
+    entries: FastMap<u64, Entry>,
     /// Keys in insertion order, for eviction. May hold keys already removed (skipped lazily).
     order: VecDeque<u64>,
     capacity: usize,
@@ -45,7 +45,7 @@ fn key(experiment: &str, unit: &str) -> u64 {
 impl StickyStore {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            entries: HashMap::with_hasher(Xxh3Builder::new()),
+            entries: fast_map(0),
             order: VecDeque::new(),
             capacity: capacity.max(1),
         }

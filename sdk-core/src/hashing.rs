@@ -1,0 +1,70 @@
+//! The hasher of the core's hash maps: one-shot XXH3 per key.
+//!
+//! xxhash-rust's `Xxh3Builder` runs the streaming XXH3 state machine (a large state, copied
+//! and finalised per lookup), which was a quarter of a static flag's evaluation time. Keys here
+//! are short strings or already-uniform 64-bit hashes, so one call of the one-shot function per
+//! `write` is enough, and much cheaper. Keys come from configs, not from attackers choosing
+//! collisions at run time, so no random seed is needed (the core draws no randomness).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// A [`Hasher`] that hashes each `write` with one-shot XXH3, chained through the seed.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+/// Odd 64-bit constant (2^64 / golden ratio) for mixing integers into the state.
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        // `str` hashing ends with a 0xff terminator byte; fold it in cheaply.
+        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(MIX);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(MIX).rotate_left(29);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` using [`KeyHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// An empty [`FastMap`] with room for `capacity` entries.
+pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
+    HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_find_what_they_hold() {
+        let mut map: FastMap<Box<str>, usize> = fast_map(4);
+        for (i, key) in ["a", "ab", "", "checkout-button"].into_iter().enumerate() {
+            map.insert(key.into(), i);
+        }
+        assert_eq!(map.get("ab"), Some(&1));
+        assert_eq!(map.get(""), Some(&2));
+        assert_eq!(map.get("b"), None);
+        let mut ints: FastMap<u64, u8> = fast_map(0);
+        ints.insert(u64::MAX, 1);
+        assert_eq!(ints.get(&u64::MAX), Some(&1));
+        assert_eq!(ints.get(&0), None);
+    }
+}
