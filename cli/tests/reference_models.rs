@@ -2,7 +2,8 @@
 //! by XGBoost and LightGBM (`tools/reference-models/train.py`, run by `.ci/reference-models`),
 //! imported with `tandem_cli::import`, scored with `TreeEnsemble` on every row.
 //!
-//! Set `TANDEM_REFERENCE_MODELS` to the folder train.py wrote; without it the test prints
+//! Set `TANDEM_REFERENCE_MODELS` to the folder train.py wrote (relative to the repository root,
+//! or absolute); without it the test prints
 //! `SKIPPED: ...` and passes, since the libraries are Python wheels that a plain
 //! `cargo test` cannot assume.
 //!
@@ -25,10 +26,21 @@ fn read(dir: &Path, file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-/// f32 bits on a line where adjacent floats differ by 1, so ulp distance is a subtraction.
+/// f32 bits on a line where adjacent floats differ by 1, so ulp distance is a subtraction (in
+/// the library's own precision: f32 for XGBoost, f64 for LightGBM).
 fn ordered(bits: u32) -> i64 {
     let magnitude = i64::from(bits & 0x7fff_ffff);
     if bits & 0x8000_0000 == 0 {
+        magnitude
+    } else {
+        -magnitude
+    }
+}
+
+/// The same for f64 bits.
+fn ordered64(bits: u64) -> i128 {
+    let magnitude = i128::from(bits & 0x7fff_ffff_ffff_ffff);
+    if bits >> 63 == 0 {
         magnitude
     } else {
         -magnitude
@@ -72,7 +84,11 @@ fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
     let mut ours = vec![0.0; outputs];
     for (r, (row, expected)) in rows.iter().zip(margins).enumerate() {
         for (slot, v) in x.iter_mut().zip(row.as_array().unwrap()) {
-            *slot = v.as_f64().unwrap_or(f64::NAN);
+            *slot = match v.as_str() {
+                Some("inf") => f64::INFINITY,
+                Some("-inf") => f64::NEG_INFINITY,
+                _ => v.as_f64().unwrap_or(f64::NAN),
+            };
         }
         ensemble.margins(&x, &mut ours);
         let expected = expected.as_array().unwrap();
@@ -86,12 +102,9 @@ fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
                 (want == got, ulp, format!("{:e}", f32::from_bits(want)))
             } else {
                 let want = want.as_f64().unwrap();
-                // f64: count any difference as "more than one ulp" of f32 is meaningless here.
-                (
-                    want.to_bits() == got.to_bits(),
-                    i64::from(want != *got),
-                    format!("{want:e}"),
-                )
+                let ulp = ordered64(want.to_bits()).abs_diff(ordered64(got.to_bits()));
+                let ulp = i64::try_from(ulp).unwrap_or(i64::MAX);
+                (want.to_bits() == got.to_bits(), ulp, format!("{want:e}"))
             };
             if !same {
                 exact = false;
@@ -119,7 +132,10 @@ fn imported_models_match_the_libraries() {
         );
         return;
     };
-    let dir = Path::new(&dir);
+    // Cargo runs tests from cli/: a relative folder is taken from the repository root, where
+    // .ci/reference-models and people run from.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+    let dir = dir.as_path();
     let manifest = read(dir, "manifest.json");
     println!(
         "reference models from xgboost {}, lightgbm {}",
@@ -151,4 +167,47 @@ fn imported_models_match_the_libraries() {
         failures.is_empty(),
         "not matching the library: {failures:?}"
     );
+}
+
+/// `tandem import` end to end on a tiny LightGBM dump (no Python needed): the bundle on stdout
+/// carries the spec's fields, the scorer, and the spec's link.
+#[test]
+fn import_command_prints_a_bundle() {
+    let dir = std::env::temp_dir().join(format!("tandem-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dump = serde_json::json!({"num_tree_per_iteration": 1, "objective": "binary sigmoid:1",
+        "tree_info": [{"tree_structure": {"split_feature": 0, "threshold": 0.5,
+            "decision_type": "<=", "default_left": true, "missing_type": "NaN",
+            "left_child": {"leaf_value": -1.0}, "right_child": {"leaf_value": 1.0}}}]});
+    let spec = serde_json::json!({"id": "p", "version": 1, "actions": [{"key": "a", "value": 1}],
+        "features": [], "exploration": {"greedy": {}}, "link": "identity"});
+    let (dump_path, spec_path) = (dir.join("dump.json"), dir.join("spec.json"));
+    std::fs::write(&dump_path, dump.to_string()).unwrap();
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("import")
+        .arg("lightgbm")
+        .arg(&dump_path)
+        .arg("--spec")
+        .arg(&spec_path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bundle: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let trees = &bundle["scorer"]["trees"];
+    assert_eq!(
+        (&bundle["id"], &trees["source"], &trees["link"]),
+        (
+            &serde_json::json!("p"),
+            &serde_json::json!("lightgbm"),
+            &serde_json::json!("identity")
+        )
+    );
+    assert_eq!(trees["trees"][0]["nodes"][0]["missing"], "nan");
+    assert!(bundle.get("link").is_none());
 }

@@ -6,7 +6,7 @@ need to check Tandem's importers and tree scorer against them (cli/tests/referen
 Deterministic: fixed seeds, single-threaded training. For each model NAME, OUTDIR gets
   NAME.model.json  the library's own JSON: XGBoost `Booster.save_model`, LightGBM
                    `json.dump(booster.dump_model())`
-  NAME.data.json   {"rows": [[x, ...], ...] (NaN written as null),
+  NAME.data.json   {"rows": [[x, ...], ...] (NaN written as null, ±infinity as "inf"/"-inf"),
                     "margins": [[m, ...], ...]}: the library's raw predictions per row and
                    output. XGBoost margins (`output_margin=True`, float32) are written as the
                    float32 bit pattern (an unsigned integer), LightGBM's (`raw_score=True`,
@@ -14,10 +14,13 @@ Deterministic: fixed seeds, single-threaded training. For each model NAME, OUTDI
 and manifest.json lists every model: name, library, kind ("numeric" or "categorical"),
 outputs, features.
 
-The rows are fresh draws from the training distribution (with NaN, unseen and invalid
-categories) plus probes: for every numeric split threshold in the model, rows whose feature
-sits exactly on the threshold and one step either side, where `<` versus `<=` and f32 versus
-f64 rounding decide the branch.
+The rows are fresh draws from the training distribution (with NaN, unseen, negative and
+fractional categories; huge and infinite values for LightGBM) plus probes: for numeric splits
+sampled across the model, rows that reach the split and put its feature exactly on the
+threshold and one f64 step (for XGBoost also one f32 step) either side, where `<` versus `<=`
+and f32 versus f64 rounding decide the branch.
+
+Training data are synthetic: nothing is downloaded.
 """
 
 import json
@@ -32,7 +35,7 @@ import xgboost as xgb
 SEED = 20261126
 TRAIN_ROWS = 4000
 EVAL_ROWS = 2500
-MAX_PROBES = 1500
+MAX_PROBES = 2500
 
 
 def features(rng, n, categorical):
@@ -83,55 +86,146 @@ def labels(rng, x, k):
     return scores.argmax(axis=1).astype(float)
 
 
-def eval_rows(rng, categorical, thresholds, f32_probes):
-    """Fresh draws, invalid categories and threshold probes."""
+def eval_rows(rng, categorical, trees, library):
+    """Fresh draws with invalid categories, then threshold probes."""
     x = features(rng, EVAL_ROWS, categorical)
     if categorical:
         # Unseen (12, 40), negative, fractional and huge categories in ~8% of the rows.
         odd = rng.uniform(size=EVAL_ROWS) < 0.08
         x[odd, 6] = rng.choice([12.0, 40.0, -1.0, -0.5, 2.5, 7.9, 1e6], size=odd.sum())
-    probes = []
-    for feature, t in thresholds[:MAX_PROBES // 3]:
-        for v in (t, np.nextafter(t, -np.inf), np.nextafter(t, np.inf)):
-            row = x[len(probes) % EVAL_ROWS].copy()
-            row[feature] = v
-            probes.append(row)
-    # The f32 neighbours of XGBoost thresholds: the f64 probes above round back to t in f32.
-    for feature, t in thresholds[:MAX_PROBES // 6] if f32_probes else []:
-        for v in (np.nextafter(np.float32(t), np.float32(np.inf)),
-                  np.nextafter(np.float32(t), np.float32(-np.inf))):
-            row = x[len(probes) % EVAL_ROWS].copy()
-            row[feature] = float(v)
-            probes.append(row)
+    if library == "lightgbm":
+        # Huge and infinite values: LightGBM's dump writes infinite thresholds as ±1e300.
+        # (XGBoost refuses values beyond the f32 range as input.)
+        huge = rng.uniform(size=EVAL_ROWS) < 0.02
+        columns = rng.integers(0, 6, size=huge.sum())
+        x[huge, columns] = rng.choice([1e301, -1e301, 1.7e308, -1.7e308, np.inf, -np.inf],
+                                      size=huge.sum())
+    probes = threshold_probes(trees, library, x)
     return np.vstack([x] + ([np.array(probes)] if probes else []))
 
 
-def xgb_thresholds(model_json, categorical_features):
-    out = set()
+# Each tree as {node id: split}, a split being (feature, threshold or None, category set or
+# None, left id, right id, default_left, missing type); leaves are absent.
+def xgb_trees(model_json):
+    trees = []
     for tree in model_json["learner"]["gradient_booster"]["model"]["trees"]:
-        for f, c, left, kind in zip(tree["split_indices"], tree["split_conditions"],
-                                    tree["left_children"], tree.get("split_type", [])):
-            if left != -1 and kind == 0 and f not in categorical_features:
-                out.add((f, float(np.float32(c))))
-    return sorted(out)
+        sets = {}
+        for k, node in enumerate(tree.get("categories_nodes", [])):
+            start = tree["categories_segments"][k]
+            sets[node] = set(tree["categories"][start:start + tree["categories_sizes"][k]])
+        splits = {}
+        for i, left in enumerate(tree["left_children"]):
+            if left != -1:
+                categorical = tree.get("split_type", [0] * (i + 1))[i] == 1
+                splits[i] = (tree["split_indices"][i],
+                             None if categorical else float(np.float32(tree["split_conditions"][i])),
+                             sets.get(i) if categorical else None, left,
+                             tree["right_children"][i], bool(tree["default_left"][i]), None)
+        trees.append(splits)
+    return trees
 
 
-def lgb_thresholds(dump):
-    out = set()
+def lgb_trees(dump):
+    trees = []
     for info in dump["tree_info"]:
-        stack = [info["tree_structure"]]
+        splits, stack, ids = {}, [info["tree_structure"]], {}
+        ids[id(info["tree_structure"])] = 0
         while stack:
             node = stack.pop()
             if "leaf_value" in node:
                 continue
-            if node["decision_type"] == "<=":
-                out.add((node["split_feature"], float(node["threshold"])))
-            stack += [node["left_child"], node["right_child"]]
-    return sorted(out)
+            left, right = node["left_child"], node["right_child"]
+            for child in (left, right):
+                ids[id(child)] = len(ids)
+                stack.append(child)
+            categorical = node["decision_type"] == "=="
+            cats = {int(c) for c in str(node["threshold"]).split("||")} if categorical else None
+            splits[ids[id(node)]] = (node["split_feature"],
+                                     None if categorical else float(node["threshold"]), cats,
+                                     ids[id(left)], ids[id(right)], node["default_left"],
+                                     node["missing_type"])
+        trees.append(splits)
+    return trees
+
+
+def goes_left(library, split, v):
+    """The library's routing rule (docs/policy-bundles.md), used only to aim the probes: a
+    mistake here weakens them but cannot make the test pass wrongly."""
+    _, t, cats, _, _, default_left, missing = split
+    if library == "xgboost":
+        if math.isnan(v):
+            return default_left
+        if cats is not None:
+            v32 = float(np.float32(v))
+            return v32 < 0 or v32 >= 2**24 or int(v32) not in cats
+        return np.float32(v) < np.float32(t)
+    if abs(v) <= float(np.float32(1e-35)):
+        v = 0.0
+    if cats is not None:
+        return not math.isnan(v) and math.trunc(v) >= 0 and math.trunc(v) in cats
+    nan = math.isnan(v)
+    if (missing == "NaN" and nan) or (missing == "Zero" and (nan or v == 0.0)):
+        return default_left
+    return (0.0 if nan else v) <= t
+
+
+def threshold_probes(trees, library, base):
+    """Rows that reach a numeric split and put its feature exactly on the threshold and one
+    f64 step (and, for XGBoost, one f32 step) either side: there `<` against `<=` and f32
+    against f64 decide the branch. The other features on the path are set to satisfy it."""
+    targets = [(t, n) for t, tree in enumerate(trees) for n, s in sorted(tree.items())
+               if s[1] is not None]
+    per_node = 5 if library == "xgboost" else 3
+    step = max(1, len(targets) // (MAX_PROBES // per_node))
+    probes = []
+    for t, n in targets[::step]:
+        tree = trees[t]
+        parent = {c: (p, c == s[3]) for p, s in tree.items() for c in (s[3], s[4])}
+        path, node = [], n
+        while node in parent:
+            node, left = parent[node]
+            path.append((tree[node], left))
+        row = base[len(probes) % len(base)].copy()
+        feature, threshold = tree[n][0], tree[n][1]
+        ok = True
+        for f in {s[0] for s, _ in path} - {feature}:
+            rules = [(s, left) for s, left in path if s[0] == f]
+            candidates = [row[f]] + [float(c) for c in range(16)] + [
+                x for s, _ in rules if s[1] is not None
+                for x in (s[1], s[1] - max(1e-3, abs(s[1]) * 1e-3),
+                          s[1] + max(1e-3, abs(s[1]) * 1e-3))]
+            fits = [v for v in candidates if all(goes_left(library, s, v) == l for s, l in rules)]
+            if not fits:
+                ok = False
+                break
+            row[f] = fits[0]
+        if not ok:
+            continue
+        values = [threshold, np.nextafter(threshold, -np.inf), np.nextafter(threshold, np.inf)]
+        if library == "xgboost":
+            t32 = np.float32(threshold)
+            values += [float(np.nextafter(t32, np.float32(-np.inf))),
+                       float(np.nextafter(t32, np.float32(np.inf)))]
+        rules = [(s, left) for s, left in path if s[0] == feature]
+        for v in values:
+            if all(goes_left(library, s, v) == l for s, l in rules):
+                probe = row.copy()
+                probe[feature] = v
+                probes.append(probe)
+    return probes
+
+
+def cell(v):
+    """A feature value as JSON: NaN as null, infinities as the strings "inf" and "-inf"."""
+    if math.isnan(v):
+        return None
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return float(v)
 
 
 def rows_json(x):
-    return [[None if math.isnan(v) else float(v) for v in row] for row in x]
+    return [[cell(v) for v in row] for row in x]
 
 
 def write(outdir, name, model_text, rows, margins, manifest, **info):
@@ -162,8 +256,7 @@ def xgboost_model(outdir, manifest, rng, name, objective, k, categorical, extra=
     train = xgb.DMatrix(x, label=y, feature_types=types, enable_categorical=categorical)
     booster = xgb.train(params, train, rounds)
     text = booster.save_raw("json").decode()
-    cats = {6, 7} if categorical else set()
-    rows = eval_rows(rng, categorical, xgb_thresholds(json.loads(text), cats), True)
+    rows = eval_rows(rng, categorical, xgb_trees(json.loads(text)), "xgboost")
     test = xgb.DMatrix(rows, feature_types=types, enable_categorical=categorical)
     margins = booster.predict(test, output_margin=True).astype(np.float32)
     margins = margins.reshape(len(rows), -1)
@@ -186,7 +279,7 @@ def lightgbm_model(outdir, manifest, rng, name, objective, k, categorical, extra
     train = lgb.Dataset(x, label=y, categorical_feature=cats or "auto", params={"verbose": -1})
     booster = lgb.train(params, train, rounds)
     dump = booster.dump_model()
-    rows = eval_rows(rng, categorical, lgb_thresholds(dump), False)
+    rows = eval_rows(rng, categorical, lgb_trees(dump), "lightgbm")
     margins = np.asarray(booster.predict(rows, raw_score=True), dtype=np.float64)
     margins = margins.reshape(len(rows), -1)
     write(outdir, name, json.dumps(dump), rows, margins.tolist(), manifest,

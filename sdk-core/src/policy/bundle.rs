@@ -1,9 +1,6 @@
 //! A policy bundle: loading (parse, validate, digest, self-check) and deciding.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::Xxh3Builder;
 
 use super::decision::Decision;
 use super::digest::{canonical_digest, DIGEST_PREFIX};
@@ -15,6 +12,7 @@ use super::read::{self, Path, Res};
 use super::scorer::{with_buffer, Scorer};
 use crate::bucketing::{normalize_unit, policy_draw};
 use crate::context::{json_type_name, Context};
+use crate::hashing::{fast_map, FastMap};
 use crate::limits::Limits;
 
 /// The fields of a bundle (docs/policy-bundles.md).
@@ -84,10 +82,12 @@ pub struct Bundle {
     version: Box<str>,
     description: Option<Box<str>>,
     actions: Vec<Action>,
-    index: HashMap<Box<str>, usize, Xxh3Builder>,
+    index: FastMap<Box<str>, usize>,
     /// Every top-level context key the bundle reads, for a one-pass lookup.
     keys: Keys,
     unit: Source,
+    /// Every action, the eligible set of a decision without restrictions.
+    all: Eligible,
     unit_path: Box<str>,
     salt: Box<str>,
     features: Features,
@@ -208,6 +208,7 @@ impl Bundle {
         if let Some(declared) = map.get("digest") {
             verify_digest(declared, &digest, root.key("digest"))?;
         }
+        let all = Eligible::all(actions.len());
         let loaded = Self {
             id: id.into(),
             version,
@@ -216,6 +217,7 @@ impl Bundle {
             index,
             keys: keys.build(),
             unit,
+            all,
             unit_path: unit_path.into(),
             salt: salt.into(),
             features,
@@ -299,6 +301,10 @@ impl Bundle {
     /// `eligible` restricts the actions (by key; `None` for all): the exploration rule runs
     /// over the eligible ones as if they were the only ones, and the others get probability 0.
     ///
+    /// Allocates only the result's two vectors (and the unit's text when the unit is a
+    /// number): the context is read in one pass and the feature vector lives on the stack for
+    /// bundles of up to 64 columns and 64 context keys.
+    ///
     /// # Errors
     /// [`DecisionError::UnitMissing`] / [`DecisionError::UnitInvalid`] when the context has no
     /// usable unit at the bundle's `unit` path, [`DecisionError::UnknownAction`] for an
@@ -372,7 +378,7 @@ impl Bundle {
 
     fn eligible(&self, keys: Option<&[&str]>) -> Result<Eligible, DecisionError> {
         let Some(keys) = keys else {
-            return Ok(Eligible::all(self.actions.len()));
+            return Ok(self.all);
         };
         let mut set = Eligible::none();
         for (index, key) in keys.iter().enumerate() {
@@ -403,7 +409,7 @@ impl Bundle {
             "`probabilities`",
             &mut expected,
         )?;
-        let eligible = Eligible::all(self.actions.len());
+        let eligible = self.all;
         let (_, actual) = self
             .keys
             .resolve(context, |found| self.probabilities(found, &eligible))
@@ -429,7 +435,7 @@ fn parse_version(value: &Value, path: Path<'_>) -> Res<Box<str>> {
     }
 }
 
-type ActionIndex = HashMap<Box<str>, usize, Xxh3Builder>;
+type ActionIndex = FastMap<Box<str>, usize>;
 
 fn parse_actions(value: &Value, path: Path<'_>) -> Res<(Vec<Action>, ActionIndex)> {
     let items = read::array(value, path, "`actions`")?;
@@ -440,7 +446,7 @@ fn parse_actions(value: &Value, path: Path<'_>) -> Res<(Vec<Action>, ActionIndex
         )));
     }
     let mut actions = Vec::with_capacity(items.len());
-    let mut index = HashMap::with_capacity_and_hasher(items.len(), Xxh3Builder::new());
+    let mut index = fast_map(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = path.index(i);
         let map: &Map<String, Value> = read::object(item, at, "an action")?;

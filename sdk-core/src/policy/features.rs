@@ -5,14 +5,16 @@
 //! `missing` that the transform cannot take is a load error rather than a surprise per request.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
-use xxhash_rust::xxh3::{xxh3_64, Xxh3Builder};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::lookup::{KeysBuilder, Source};
 use super::read::{self, Path, Res};
+use super::values::{integer_code, parse_json_number};
 use crate::bucketing::normalize_unit;
+use crate::hashing::{fast_map, FastMap};
 
 /// Most feature specs in a bundle.
 pub(crate) const MAX_FEATURES: usize = 1_024;
@@ -29,10 +31,6 @@ enum Kind {
 }
 
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one per feature spec, built at load: the size does not matter"
-)]
 enum Transform {
     Identity,
     Standardize {
@@ -52,7 +50,7 @@ enum Transform {
         edges: Box<[f64]>,
     },
     OneHot {
-        categories: HashMap<Box<str>, usize, Xxh3Builder>,
+        categories: FastMap<Box<str>, usize>,
     },
     Hash {
         buckets: u64,
@@ -251,31 +249,10 @@ impl Feature {
     /// Writes the transform's columns; `false` when the input is unusable (the caller then
     /// writes the missing value instead).
     fn apply(&self, input: &Input<'_>, out: &mut [f64]) -> bool {
-        let scalar = |y: f64, out: &mut [f64]| match out.first_mut() {
-            // A result that overflowed is no better than a missing value.
-            Some(slot) if y.is_finite() => {
-                *slot = y;
-                true
-            }
-            _ => false,
-        };
         match (&self.transform, input) {
-            (Transform::Identity, Input::Number(v)) => scalar(*v, out),
-            (Transform::Identity, Input::Text(code)) => match integer_code(code) {
-                Some(v) => scalar(v, out),
-                None => false,
-            },
-            (Transform::Standardize { mean, std }, Input::Number(v)) => {
-                scalar((v - mean) / std, out)
-            }
-            (Transform::MinMax { min, max }, Input::Number(v)) => {
-                scalar((v - min) / (max - min), out)
-            }
-            (Transform::Log1p, Input::Number(v)) => *v > -1.0 && scalar(v.ln_1p(), out),
-            (Transform::Clip { lo, hi }, Input::Number(v)) => scalar(v.max(*lo).min(*hi), out),
-            (Transform::Bucketize { edges }, Input::Number(v)) => {
-                // The first edge with v < edge; past every edge, the last column.
-                one_hot(out, Some(edges.partition_point(|edge| edge <= v)))
+            (_, Input::Number(v)) => self.numeric(*v, out),
+            (Transform::Identity, Input::Text(code)) => {
+                integer_code(code).is_some_and(|v| self.numeric(v, out))
             }
             (Transform::OneHot { categories }, Input::Text(t)) => {
                 one_hot(out, categories.get(&**t).copied())
@@ -288,17 +265,53 @@ impl Feature {
         }
     }
 
+    /// The transforms of a number. Kept apart from [`Feature::apply`] and inlined: numeric
+    /// features are most of a tabular model, and this path builds no [`Input`].
+    #[inline]
+    fn numeric(&self, v: f64, out: &mut [f64]) -> bool {
+        let y = match &self.transform {
+            Transform::Identity => v,
+            Transform::Standardize { mean, std } => (v - mean) / std,
+            Transform::MinMax { min, max } => (v - min) / (max - min),
+            Transform::Log1p if v > -1.0 => v.ln_1p(),
+            Transform::Clip { lo, hi } => v.max(*lo).min(*hi),
+            Transform::Bucketize { edges } => {
+                // The first edge with v < edge; past every edge, the last column.
+                return one_hot(out, Some(edges.partition_point(|edge| *edge <= v)));
+            }
+            _ => return false,
+        };
+        match out.first_mut() {
+            // A result that overflowed is no better than a missing value.
+            Some(slot) if y.is_finite() => {
+                *slot = y;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn write(&self, value: Option<&Value>, out: &mut [f64]) {
         let (columns, indicator) = out.split_at_mut(self.columns.min(out.len()));
-        let present = value
-            .and_then(|v| self.read(v))
-            .is_some_and(|input| self.apply(&input, columns));
+        let present = match value {
+            // The common case first, without building an `Input`.
+            Some(Value::Number(n)) if self.kind == Kind::Numeric => {
+                n.as_f64().is_some_and(|v| self.numeric(v, columns))
+            }
+            Some(v) => self
+                .read(v)
+                .is_some_and(|input| self.apply(&input, columns)),
+            None => false,
+        };
         if present {
             indicator.fill(0.0);
             return;
         }
         match &self.missing {
-            Missing::Fill(fill) => columns.copy_from_slice(fill),
+            Missing::Fill(fill) => columns
+                .iter_mut()
+                .zip(fill.iter())
+                .for_each(|(slot, value)| *slot = *value),
             Missing::Indicator => {
                 columns.fill(0.0);
                 indicator.fill(1.0);
@@ -405,7 +418,7 @@ fn parse_transform(value: &Value, path: Path<'_>, kind: Kind) -> Res<Transform> 
             if items.is_empty() || items.len() > MAX_WIDTH {
                 return Err(list_path.error(format!("must have 1 to {MAX_WIDTH} categories")));
             }
-            let mut categories = HashMap::with_capacity_and_hasher(items.len(), Xxh3Builder::new());
+            let mut categories = fast_map(items.len());
             for (i, item) in items.iter().enumerate() {
                 let text = category_text(item, kind).ok_or_else(|| {
                     list_path.index(i).error(match kind {
@@ -447,79 +460,5 @@ fn category_text(value: &Value, kind: Kind) -> Option<String> {
             normalize_unit(Some(value)).ok().map(Cow::into_owned)
         }
         _ => None,
-    }
-}
-
-/// An integer code written as decimal digits (`-?[0-9]+`), as a number.
-fn integer_code(text: &str) -> Option<f64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-/// A string holding exactly a JSON number literal, as a finite f64. Stricter than
-/// `str::parse`, which also takes `inf`, `NaN`, `+1` and `.5`: the grammar is the one every
-/// language's JSON parser shares.
-fn parse_json_number(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
-    let mut i = usize::from(bytes.first() == Some(&b'-'));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    let int_start = i;
-    let int_digits = digits(&mut i);
-    if int_digits == 0 || (int_digits > 1 && bytes.get(int_start) == Some(&b'0')) {
-        return None;
-    }
-    if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return None;
-        }
-    }
-    if matches!(bytes.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(bytes.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return None;
-        }
-    }
-    if i != bytes.len() {
-        return None;
-    }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numeric_strings_follow_the_json_grammar() {
-        assert_eq!(parse_json_number("12"), Some(12.0));
-        assert_eq!(parse_json_number("-0.5e1"), Some(-5.0));
-        assert_eq!(parse_json_number("1E+2"), Some(100.0));
-        for bad in [
-            "", "-", "01", "+1", ".5", "1.", "1e", "inf", "NaN", " 1", "1 ", "0x10", "1e999",
-        ] {
-            assert_eq!(parse_json_number(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn integer_codes_are_plain_digits() {
-        assert_eq!(integer_code("7"), Some(7.0));
-        assert_eq!(integer_code("-12"), Some(-12.0));
-        for bad in ["", "-", "+7", "7.0", "x", "1e3"] {
-            assert_eq!(integer_code(bad), None, "{bad:?}");
-        }
     }
 }

@@ -4,19 +4,24 @@
 //! SipHash (serde_json's map), about 25 ns apiece, which alone would exceed the decision budget
 //! (DESIGN §8). Instead the bundle interns every key it reads at load into a small
 //! open-addressing table, and a decision walks the context's entries once, matching each key
-//! against the table with XXH3. When the context is much larger than the set of keys the bundle
+//! against the table with a multiplicative hash. When the context is much larger than the set of keys the bundle
 //! reads, looking the keys up one by one is cheaper, so that is done instead.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Slots up to this many are resolved into a stack buffer.
 const STACK_SLOTS: usize = 64;
 
 /// A walk over the context costs about this many times less per entry than one `Map::get`.
 const PASS_ADVANTAGE: usize = 4;
+
+/// String equality without a `memcmp` call: keys are a few bytes, where the call costs more
+/// than the comparison (a profile showed it at an eighth of a decision).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
 
 /// A context path resolved through the bundle's key table: the whole path as a top-level key
 /// first, else the first segment's value walked through nested objects (docs/policy-bundles.md:
@@ -70,43 +75,107 @@ impl KeysBuilder {
     }
 
     pub(crate) fn build(self) -> Keys {
-        // At most half full, so every probe sequence ends at an empty bucket soon.
-        let size = (self.keys.len() * 2).next_power_of_two().max(2);
-        let mut table: Vec<Option<(u64, usize)>> = vec![None; size];
+        // At most a quarter full: most lookups end at their first bucket.
+        let bits = (self.keys.len() * 4)
+            .next_power_of_two()
+            .max(4)
+            .trailing_zeros();
+        let mut table = vec![EMPTY; 1 << bits];
+        let shift = 64 - bits;
         for (slot, key) in self.keys.iter().enumerate() {
-            let hash = xxh3_64(key.as_bytes());
-            let mut at = (hash as usize) & (size - 1);
-            while let Some(Some(_)) = table.get(at) {
-                at = (at + 1) & (size - 1);
+            let hash = key_hash(key.as_bytes());
+            let mut at = bucket(hash, shift);
+            while table.get(at).is_some_and(|b| b.slot != EMPTY.slot) {
+                at = (at + 1) & (table.len() - 1);
             }
-            if let Some(bucket) = table.get_mut(at) {
-                *bucket = Some((hash, slot));
+            if let Some(entry) = table.get_mut(at) {
+                // Slots number at most a few thousand keys (limits on features): fits u32.
+                *entry = Bucket {
+                    hash,
+                    slot: slot as u32,
+                    len: key.len(),
+                };
             }
         }
         Keys {
             keys: self.keys.into(),
             table: table.into(),
+            shift,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    hash: u64,
+    slot: u32,
+    len: usize,
+}
+
+const EMPTY: Bucket = Bucket {
+    hash: 0,
+    slot: u32::MAX,
+    len: 0,
+};
+
+/// Multiplicative hash of a key (the FxHash step over 8-byte words). Context keys are a few
+/// bytes, where a general-purpose hash costs more than the key. For keys of at most 8 bytes the
+/// hash is injective (one multiply by an odd constant of the length-tagged, zero-padded word),
+/// so equal hashes and lengths mean equal keys and no byte comparison is needed. A key a hostile context chooses
+/// can only land in a probe run of the bundle's own keys (the table is at most a quarter full),
+/// so it cannot make a lookup slower than the bundle itself makes it.
+fn key_hash(key: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut h = key.len() as u64;
+    let mut words = key.chunks_exact(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        h = mix(h, u64::from_le_bytes(bytes));
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let word = tail
+            .iter()
+            .rev()
+            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        h = mix(h, word);
+    }
+    h
+}
+
+/// The bucket of a hash: its top bits, which a multiplicative hash mixes best.
+fn bucket(hash: u64, shift: u32) -> usize {
+    // `shift` ≥ 34 (tables have at most 2^30 buckets), so the result fits any usize.
+    (hash >> shift) as usize
 }
 
 /// The interned keys of a bundle.
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
     keys: Box<[Box<str>]>,
-    /// Buckets of (hash, slot); `None` is empty.
-    table: Box<[Option<(u64, usize)>]>,
+    table: Box<[Bucket]>,
+    /// 64 − log2(table size).
+    shift: u32,
 }
 
 impl Keys {
     /// The slot of `key`, if the bundle reads it.
     fn slot(&self, key: &str) -> Option<usize> {
-        let mask = self.table.len().checked_sub(1)?;
-        let hash = xxh3_64(key.as_bytes());
-        let mut at = (hash as usize) & mask;
+        let hash = key_hash(key.as_bytes());
+        let mask = self.table.len().wrapping_sub(1);
+        let mut at = bucket(hash, self.shift);
         loop {
-            let (h, slot) = (*self.table.get(at)?)?;
-            if h == hash && self.keys.get(slot).is_some_and(|k| **k == *key) {
+            let entry = self.table.get(at)?;
+            if entry.slot == EMPTY.slot {
+                return None;
+            }
+            let slot = entry.slot as usize;
+            if entry.hash == hash
+                && entry.len == key.len()
+                && (key.len() <= 8 || self.keys.get(slot).is_some_and(|k| same(k, key)))
+            {
                 return Some(slot);
             }
             at = (at + 1) & mask;

@@ -22,6 +22,7 @@ mod lookup;
 mod read;
 mod scorer;
 pub mod trees;
+mod values;
 
 pub use bundle::{Action, Bundle};
 pub use decision::Decision;

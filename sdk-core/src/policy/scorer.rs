@@ -182,7 +182,9 @@ impl Dense {
         if x.len() != self.weights.ncols() || out.len() != self.bias.len() {
             return;
         }
-        out.copy_from_slice(self.bias.as_slice().unwrap_or_default());
+        out.iter_mut()
+            .zip(self.bias.iter())
+            .for_each(|(slot, bias)| *slot = *bias);
         let x = ArrayView1::from(x);
         let mut y = ArrayViewMut1::from(&mut *out);
         // y ← 1·W·x + 1·y, with y holding the bias: score = bias + W·x, no temporary array.

@@ -24,6 +24,8 @@ const SPLIT_FIELDS: [&str; 7] = [
     "default_left",
     "missing",
 ];
+/// Where LightGBM's dump clamps infinite thresholds.
+const LGBM_INFINITY: f64 = 1e300;
 /// Both libraries cast a category to a 32-bit signed int; larger ones can never match.
 const MAX_CATEGORY: u64 = i32::MAX as u64;
 
@@ -46,6 +48,7 @@ pub(super) const CAPS: Caps = Caps {
     nodes: MAX_NODES,
 };
 
+/// [`TreeEnsemble::from_json`] with the caps as a parameter.
 pub(super) fn ensemble(
     spec: &Value,
     inputs: usize,
@@ -101,14 +104,52 @@ pub(super) fn ensemble(
         nodes: Vec::new(),
         categories: Vec::new(),
     };
+    // What the margins can reach: |base| plus each tree's largest |leaf|, per output.
+    let mut reach: Vec<f64> = model
+        .base_score
+        .iter()
+        .map(|&b| precision(source, b).abs())
+        .collect();
     for (t, spec) in specs.iter().enumerate() {
         let path = json_path::index("trees", t);
+        let first = model.nodes.len();
         let tree = tree(&mut model, spec, &path, outputs, caps.nodes)?;
+        let largest = model
+            .nodes
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n.flags & LEAF != 0)
+            .map(|n| precision(source, n.value).abs())
+            .fold(0.0, f64::max);
+        if let Some(r) = reach.get_mut(tree.output as usize) {
+            *r += largest;
+        }
         model.trees.push(tree);
+    }
+    // Finite margins keep the links and exploration well defined; half the range leaves room
+    // for rounding in the sums. (`reach` holds sums of magnitudes: never NaN.)
+    let limit = match source {
+        Source::Xgboost => f64::from(f32::MAX) / 2.0,
+        Source::Lightgbm => f64::MAX / 2.0,
+    };
+    if let Some(o) = reach.iter().position(|r| *r > limit) {
+        return Err(problem(
+            "trees",
+            format!("the base score and leaves of output {o} can add up to infinity"),
+        ));
     }
     model.nodes.shrink_to_fit();
     model.categories.shrink_to_fit();
     Ok(model)
+}
+
+/// A number as the source's arithmetic sees it: f32 for XGBoost (where it may become ±∞).
+fn precision(source: Source, v: f64) -> f64 {
+    match source {
+        Source::Xgboost => f64::from(v as f32),
+        Source::Lightgbm => v,
+    }
 }
 
 /// Parses one tree and appends its nodes to `model.nodes` breadth-first from node 0, checking
@@ -204,10 +245,35 @@ fn node(
     let Some(map) = spec.as_object() else {
         return Err(type_problem(path(), "an object", spec));
     };
-    if let Some(leaf) = map.get("leaf") {
-        if map.len() > 1 {
-            reject_unknown(map, &path(), &LEAF_FIELDS)?;
-        }
+    // One pass over the fields, matched by name: loading cost is dominated by nodes, and this
+    // avoids a hash lookup per field.
+    let (mut leaf, mut feature, mut threshold, mut categories) = (None, None, None, None);
+    let (mut left, mut right, mut default_left, mut missing) = (None, None, None, None);
+    let mut known = 0;
+    for (key, value) in map {
+        let slot = match key.as_str() {
+            "leaf" => &mut leaf,
+            "feature" => &mut feature,
+            "threshold" => &mut threshold,
+            "categories" => &mut categories,
+            "left" => &mut left,
+            "right" => &mut right,
+            "default_left" => &mut default_left,
+            "missing" => &mut missing,
+            _ => continue,
+        };
+        *slot = Some(value);
+        known += 1;
+    }
+    let allowed = if leaf.is_some() {
+        &LEAF_FIELDS[..]
+    } else {
+        &SPLIT_FIELDS[..]
+    };
+    if known < map.len() || (leaf.is_some() && map.len() > 1) {
+        reject_unknown(map, &path(), allowed)?;
+    }
+    if let Some(leaf) = leaf {
         let value = finite(leaf, || at("leaf"))?;
         let node = Node {
             value,
@@ -217,14 +283,7 @@ fn node(
         };
         return Ok((node, None));
     }
-    if map.keys().any(|k| !SPLIT_FIELDS.contains(&k.as_str())) {
-        reject_unknown(map, &path(), &SPLIT_FIELDS)?;
-    }
-    let field = |key: &str| {
-        map.get(key)
-            .ok_or_else(|| problem(at(key), "missing required field"))
-    };
-    let feature = index_value(field("feature")?, || at("feature"))?;
+    let feature = index_value(present(feature, || at("feature"))?, || at("feature"))?;
     if feature >= model.inputs {
         return Err(problem(
             at("feature"),
@@ -241,12 +300,12 @@ fn node(
         )
     })?;
     let mut flags = 0u8;
-    match field("default_left")? {
+    match present(default_left, || at("default_left"))? {
         Value::Bool(true) => flags |= DEFAULT_LEFT,
         Value::Bool(false) => {}
         other => return Err(type_problem(at("default_left"), "a boolean", other)),
     }
-    match (model.source, map.get("missing")) {
+    match (model.source, missing) {
         (_, None) => {}
         (Source::Xgboost, Some(_)) => {
             return Err(problem(
@@ -264,8 +323,15 @@ fn node(
             ))
         }
     }
-    let value = match (map.get("threshold"), map.get("categories")) {
-        (Some(t), None) => finite(t, || at("threshold"))?,
+    let value = match (threshold, categories) {
+        (Some(t), None) => match finite(t, || at("threshold"))? {
+            // LightGBM's dump clamps thresholds to ±1e300 (`AvoidInf`); they stand for its
+            // infinite bin edges (a NaN-against-the-rest split has threshold +inf), and every
+            // finite value must land on the same side of them as of ±inf.
+            t if model.source == Source::Lightgbm && t >= LGBM_INFINITY => f64::INFINITY,
+            t if model.source == Source::Lightgbm && t <= -LGBM_INFINITY => f64::NEG_INFINITY,
+            t => t,
+        },
         (None, Some(set)) => {
             flags |= CATEGORICAL;
             f64::from(category_set(model, set, || at("categories"))?)
@@ -277,8 +343,8 @@ fn node(
             ))
         }
     };
-    let left = index_value(field("left")?, || at("left"))?;
-    let right = index_value(field("right")?, || at("right"))?;
+    let left = index_value(present(left, || at("left"))?, || at("left"))?;
+    let right = index_value(present(right, || at("right"))?, || at("right"))?;
     let node = Node {
         value,
         left: 0,
@@ -337,6 +403,11 @@ fn array<'v>(value: &'v Value, path: &str) -> Result<&'v Vec<Value>, TreeProblem
     value
         .as_array()
         .ok_or_else(|| type_problem(path, "an array", value))
+}
+
+/// A field found in a one-pass scan, or "missing required field" at `path`.
+fn present(value: Option<&Value>, path: impl FnOnce() -> String) -> Result<&Value, TreeProblem> {
+    value.ok_or_else(|| problem(path(), "missing required field"))
 }
 
 fn required<'v>(

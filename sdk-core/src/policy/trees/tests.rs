@@ -127,6 +127,28 @@ fn lightgbm_reads_tiny_inputs_as_zero() {
 }
 
 #[test]
+fn lightgbm_thresholds_of_1e300_are_infinite() {
+    // The dump writes LightGBM's +inf bin edge (a NaN-against-the-rest split) as 1e300.
+    let up = stump(
+        "lightgbm",
+        json!({"feature": 0, "threshold": 1e300, "missing": "nan"}),
+    );
+    assert_eq!(side(&up, 1e301), -1.0);
+    assert_eq!(side(&up, f64::INFINITY), -1.0);
+    assert_eq!(side(&up, f64::NAN), 1.0);
+    let down = stump("lightgbm", json!({"feature": 0, "threshold": -1e300}));
+    assert_eq!(side(&down, -1e301), 1.0);
+    assert_eq!(side(&down, f64::NEG_INFINITY), -1.0);
+    // XGBoost has no such convention.
+    let xgb = stump("xgboost", json!({"feature": 0, "threshold": 1e300}));
+    assert_eq!(
+        side(&xgb, 1e301),
+        1.0,
+        "both are +inf in f32, and inf < inf is false"
+    );
+}
+
+#[test]
 fn xgboost_categories_in_the_set_go_right() {
     let model = stump(
         "xgboost",
@@ -312,6 +334,12 @@ fn hostile_graphs_are_rejected() {
             "unknown field",
         ),
         (
+            json!([{"feature": 0, "threshold": 0.0, "left": 1, "right": 2, "default_left": true,
+                "treshold": 1.0}, {"leaf": 1}, {"leaf": 2}]),
+            "trees[0].nodes[0].treshold",
+            "unknown field",
+        ),
+        (
             json!([{"feature": 0, "left": 1, "right": 2, "default_left": true},
                 {"leaf": 1}, {"leaf": 2}]),
             "trees[0].nodes[0]",
@@ -401,6 +429,25 @@ fn ensemble_fields_are_checked() {
         {"output": 0, "nodes": [{"feature": 0, "threshold": 0.0, "left": 1, "right": 2,
             "default_left": true, "missing": "nan"}, {"leaf": 1}, {"leaf": 2}]}]});
     assert_eq!(problem(xgb, 1, 1).path, "trees[0].nodes[0].missing");
+}
+
+#[test]
+fn margins_that_could_overflow_are_rejected() {
+    let spec = |source: &str, base: f64, leaf: f64| {
+        json!({"source": source, "base_score": [base], "link": "identity", "trees": [
+            {"output": 0, "nodes": [{"leaf": leaf}]}, {"output": 0, "nodes": [{"leaf": leaf}]}]})
+    };
+    assert!(TreeEnsemble::from_json(&spec("lightgbm", 0.0, 1e300), 1, 1).is_ok());
+    let p = problem(spec("lightgbm", 0.0, 1e308), 1, 1);
+    assert!(p.message.contains("infinity"), "{p}");
+    // In f32, 1e38 + 1e38 is near the top of the range and 1e39 is already infinite.
+    assert!(problem(spec("xgboost", 0.0, 1e38), 1, 1)
+        .message
+        .contains("infinity"));
+    assert!(problem(spec("xgboost", 1e39, 0.0), 1, 1)
+        .message
+        .contains("infinity"));
+    assert!(TreeEnsemble::from_json(&spec("xgboost", 1.0, 1e30), 1, 1).is_ok());
 }
 
 #[test]

@@ -1,0 +1,76 @@
+//! Context values as features read them: numbers written as strings and integer codes, with
+//! one grammar every language shares (not each language's own number parser).
+
+/// An integer code written as decimal digits (`-?[0-9]+`), as a number.
+pub(crate) fn integer_code(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A string holding exactly a JSON number literal, as a finite f64. Stricter than
+/// `str::parse`, which also takes `inf`, `NaN`, `+1` and `.5`: the grammar is the one every
+/// language's JSON parser shares.
+pub(crate) fn parse_json_number(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    let int_digits = digits(&mut i);
+    if int_digits == 0 || (int_digits > 1 && bytes.get(int_start) == Some(&b'0')) {
+        return None;
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if i != bytes.len() {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_strings_follow_the_json_grammar() {
+        assert_eq!(parse_json_number("12"), Some(12.0));
+        assert_eq!(parse_json_number("-0.5e1"), Some(-5.0));
+        assert_eq!(parse_json_number("1E+2"), Some(100.0));
+        for bad in [
+            "", "-", "01", "+1", ".5", "1.", "1e", "inf", "NaN", " 1", "1 ", "0x10", "1e999",
+        ] {
+            assert_eq!(parse_json_number(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn integer_codes_are_plain_digits() {
+        assert_eq!(integer_code("7"), Some(7.0));
+        assert_eq!(integer_code("-12"), Some(-12.0));
+        for bad in ["", "-", "+7", "7.0", "x", "1e3"] {
+            assert_eq!(integer_code(bad), None, "{bad:?}");
+        }
+    }
+}
