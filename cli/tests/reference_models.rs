@@ -1,6 +1,7 @@
 //! Tandem's importers and tree scorer against the real libraries: models trained and predicted
 //! by XGBoost and LightGBM (`tools/reference-models/train.py`, run by `.ci/reference-models`),
-//! imported with `tandem_cli::import`, scored with `TreeEnsemble` on every row.
+//! imported with `tandem_cli::import`, scored with `TreeEnsemble` on every row, and every row
+//! again through a whole loaded `Bundle` (context → features → scorer).
 //!
 //! Set `TANDEM_REFERENCE_MODELS` to the folder train.py wrote (relative to the repository root,
 //! or absolute); without it the test prints
@@ -18,8 +19,10 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tandem::policy::trees::TreeEnsemble;
+use tandem::policy::Bundle;
+use tandem::Context;
 
 fn read(dir: &Path, file: &str) -> Value {
     let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -49,9 +52,47 @@ fn ordered64(bits: u64) -> i128 {
 
 struct Tally {
     rows: usize,
+    /// Rows also scored through a whole loaded bundle.
+    through_bundle: usize,
     exact_rows: usize,
     max_ulp: i64,
     first_miss: Option<String>,
+}
+
+/// The model imported into a bundle whose features are the row's columns `f0`, `f1`, … read
+/// as they are (numeric identity, absent → NaN), loaded as the SDK loads bundles.
+fn whole_bundle(name: &str, scorer: &Value, inputs: usize, outputs: usize) -> Bundle {
+    let features: Vec<Value> = (0..inputs)
+        .map(|j| {
+            json!({"name": format!("f{j}"), "source": format!("f{j}"), "kind": "numeric",
+                "transform": "identity", "missing": null})
+        })
+        .collect();
+    let actions: Vec<Value> = (0..outputs)
+        .map(|a| json!({"key": format!("a{a}"), "value": a}))
+        .collect();
+    let spec = json!({"id": name, "version": 1, "actions": actions, "features": features,
+        "exploration": {"greedy": {}}});
+    let bundle = tandem_cli::import::bundle(&spec, std::slice::from_ref(scorer))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    Bundle::from_value(&bundle).unwrap_or_else(|e| panic!("{name}: the bundle does not load: {e}"))
+}
+
+/// A context with the row's values as `f0`, `f1`, … (NaN left out); `None` when a value is
+/// infinite, which JSON cannot carry.
+fn context(row: &Value) -> Option<Context> {
+    let mut map = serde_json::Map::new();
+    map.insert("targetingKey".into(), json!("unit"));
+    for (j, v) in row.as_array().unwrap().iter().enumerate() {
+        match v {
+            Value::Number(_) => {
+                map.insert(format!("f{j}"), v.clone());
+            }
+            Value::String(_) => return None,
+            _ => {}
+        }
+    }
+    Some(Context::from_json(&Value::Object(map).to_string()).unwrap())
 }
 
 fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
@@ -69,6 +110,7 @@ fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
     .unwrap_or_else(|e| panic!("{name}: import failed: {e}"));
     let ensemble = TreeEnsemble::from_json(&scorer["trees"], inputs, outputs)
         .unwrap_or_else(|p| panic!("{name}: {p}"));
+    let bundle = whole_bundle(name, &scorer, inputs, outputs);
     let data = read(dir, &format!("{name}.data.json"));
     let rows = data["rows"].as_array().unwrap();
     let margins = data["margins"].as_array().unwrap();
@@ -76,6 +118,7 @@ fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
 
     let mut tally = Tally {
         rows: rows.len(),
+        through_bundle: 0,
         exact_rows: 0,
         max_ulp: 0,
         first_miss: None,
@@ -115,6 +158,21 @@ fn check_model(dir: &Path, entry: &Value) -> (Tally, bool) {
             }
         }
         tally.exact_rows += usize::from(exact);
+        // The same row through the whole bundle (context → features → scorer), as the SDK
+        // decides: the margins must be the ensemble's, bit for bit. JSON has no infinity, so
+        // those rows stay out.
+        if let Some(ctx) = context(row) {
+            let through_bundle = bundle.raw_scores(&ctx).unwrap();
+            let same = through_bundle
+                .iter()
+                .zip(&ours)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{name} row {r}: bundle {through_bundle:?}, ensemble {ours:?}"
+            );
+            tally.through_bundle += 1;
+        }
     }
     let pass = match (library, kind) {
         ("xgboost", "categorical") => tally.max_ulp <= 1,
@@ -148,10 +206,11 @@ fn imported_models_match_the_libraries() {
         let name = entry["name"].as_str().unwrap();
         let (tally, pass) = check_model(dir, entry);
         println!(
-            "{name:<44} {:>5} rows, {:>5} exact, max {} ulp{}{}",
+            "{name:<40} {:>5} rows, {:>5} exact, max {} ulp, {:>5} via bundle{}{}",
             tally.rows,
             tally.exact_rows,
             tally.max_ulp,
+            tally.through_bundle,
             if pass { "" } else { "  FAILED" },
             tally
                 .first_miss
@@ -180,7 +239,9 @@ fn import_command_prints_a_bundle() {
             "decision_type": "<=", "default_left": true, "missing_type": "NaN",
             "left_child": {"leaf_value": -1.0}, "right_child": {"leaf_value": 1.0}}}]});
     let spec = serde_json::json!({"id": "p", "version": 1, "actions": [{"key": "a", "value": 1}],
-        "features": [], "exploration": {"greedy": {}}, "link": "identity"});
+        "features": [{"name": "x", "source": "x", "kind": "numeric", "transform": "identity",
+            "missing": null}],
+        "exploration": {"greedy": {}}, "link": "identity"});
     let (dump_path, spec_path) = (dir.join("dump.json"), dir.join("spec.json"));
     std::fs::write(&dump_path, dump.to_string()).unwrap();
     std::fs::write(&spec_path, spec.to_string()).unwrap();
@@ -192,12 +253,26 @@ fn import_command_prints_a_bundle() {
         .arg(&spec_path)
         .output()
         .unwrap();
+    // Without the feature the model reads, the bundle would not load: the import refuses it.
+    let mut featureless = spec.clone();
+    featureless["features"] = serde_json::json!([]);
+    std::fs::write(&spec_path, featureless.to_string()).unwrap();
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["import", "lightgbm"])
+        .arg(&dump_path)
+        .arg("--spec")
+        .arg(&spec_path)
+        .output()
+        .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("does not load"), "{message}");
     let bundle: Value = serde_json::from_slice(&output.stdout).unwrap();
     let trees = &bundle["scorer"]["trees"];
     assert_eq!(

@@ -30,9 +30,9 @@ pub struct ModelArgs {
     /// action i), or several single-output models, one per action in action order.
     #[arg(required = true)]
     pub models: Vec<String>,
-    /// The bundle's other fields as JSON: id, version, actions, unit, salt, features,
-    /// exploration, optional description, vectors, and link (identity | sigmoid | softmax;
-    /// default: the objective's own).
+    /// A JSON file with the bundle's other fields: id, version, actions, unit, salt, features,
+    /// exploration, optional description, vectors (default []), and link (identity | sigmoid |
+    /// softmax; default: the objective's own).
     #[arg(long)]
     pub spec: String,
     /// Indent the output.
@@ -60,6 +60,10 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, String> {
         .map(|path| read_json(path).and_then(|m| convert(&m).map_err(|e| format!("{path}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let bundle = super::bundle(&spec, &scorers)?;
+    // Load it as the SDK will, so a spec whose features do not fit the model (or any other
+    // problem) fails here rather than at deployment.
+    tandem::policy::Bundle::from_value(&bundle)
+        .map_err(|e| format!("the imported bundle does not load: {e}"))?;
     let text = if model_args.pretty {
         serde_json::to_string_pretty(&bundle)
     } else {

@@ -32,7 +32,8 @@ const SPEC_FIELDS: [&str; 10] = [
 ];
 
 /// Joins a spec (`id`, `version`, `actions`, `unit`, `salt`, `features`, `exploration`,
-/// optional `description`, `vectors` and `link`) with imported `trees` scorers into a bundle.
+/// optional `description`, `vectors` (default `[]`) and `link`) with imported `trees` scorers
+/// into a bundle.
 ///
 /// One scorer is a model with one output per action (a multi-class model: class = action, or a
 /// single-output model for a single action). Several scorers are one single-output model per
@@ -86,6 +87,9 @@ pub fn bundle(spec: &Value, scorers: &[Value]) -> Result<Value, String> {
         out.insert(key.clone(), value.clone());
     }
     out.entry("scorer").or_insert_with(|| scorer(&trees));
+    // The format requires `vectors`; a spec may leave the self-checks for later.
+    out.entry("vectors")
+        .or_insert_with(|| Value::Array(Vec::new()));
     Ok(Value::Object(out))
 }
 

@@ -207,7 +207,8 @@ fn bundles_join_the_spec_and_the_scorers() {
             "actions",
             "features",
             "scorer",
-            "exploration"
+            "exploration",
+            "vectors"
         ]
     );
     assert_eq!(one["scorer"]["trees"]["link"], "sigmoid");

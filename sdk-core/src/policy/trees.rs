@@ -142,8 +142,8 @@ impl TreeEnsemble {
     /// type, a non-finite number, a feature index `>= inputs`, an output `>= outputs`,
     /// `base_score` without exactly `outputs` entries, a child index out of range, a node graph
     /// that is not a tree reachable from node 0 (a node reached twice, as in a cycle, or never),
-    /// or more than [`MAX_TREES`] trees or [`MAX_NODES`] nodes. Hostile input is rejected
-    /// without deep recursion.
+    /// a base score and leaves that could add up to infinity, or more than [`MAX_TREES`] trees
+    /// or [`MAX_NODES`] nodes. Hostile input is rejected without deep recursion.
     pub fn from_json(
         spec: &serde_json::Value,
         inputs: usize,
