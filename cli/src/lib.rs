@@ -1,6 +1,7 @@
 //! The library side of the `tandem` command: what other crates and tests reuse.
 //!
-//! - [`import`]: a library's model file (XGBoost JSON, LightGBM dump) to a policy bundle.
+//! - [`import`]: a library's model file (XGBoost JSON, LightGBM dump, scikit-learn linear export)
+//!   to a policy bundle.
 #![deny(missing_docs)]
 
 pub mod import;

@@ -1,5 +1,6 @@
-"""Trains reference models with the real XGBoost and LightGBM and writes what the Rust tests
-need to check Tandem's importers and tree scorer against them (cli/tests/reference_models.rs).
+"""Trains reference models with the real XGBoost, LightGBM and scikit-learn and writes what the
+Rust tests need to check Tandem's importers and scorers against them
+(cli/tests/reference_models.rs for trees, cli/tests/reference_sklearn.rs for linear models).
 
     python train.py OUTDIR
 
@@ -13,6 +14,15 @@ Deterministic: fixed seeds, single-threaded training. For each model NAME, OUTDI
                    float64) as Python's repr, which round-trips exactly.
 and manifest.json lists every model: name, library, kind ("numeric" or "categorical"),
 outputs, features.
+
+scikit-learn linear models (LinearRegression single- and multi-target, Ridge, SGDRegressor,
+binary and multinomial LogisticRegression, one-vs-rest SGDClassifier, and a StandardScaler +
+LogisticRegression pipeline) are exported with export_sklearn.py as NAME.sklearn.json, and
+NAME.data.json holds {"rows": [[x, ...], ...], "outputs": [[s, ...], ...],
+"predicted": [class index, ...] (classifiers only)}: the model's own `decision_function`
+(regressors: `predict`) per row, 2-D, float64 written as repr. manifest.json lists them under
+"linear_models": name, estimator, outputs (decision_function columns), features, and for the
+pipeline the scaler's "standardize": {"mean": [...], "scale": [...]}.
 
 The rows are fresh draws from the training distribution (with NaN, unseen, negative and
 fractional categories; huge and infinite values for LightGBM) plus probes: for numeric splits
@@ -28,9 +38,21 @@ import math
 import os
 import sys
 
+# One BLAS thread before numpy loads: scikit-learn's solvers and decision_function go through
+# BLAS, whose threaded reductions could otherwise split sums differently from run to run.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import lightgbm as lgb
 import numpy as np
+import sklearn
 import xgboost as xgb
+from sklearn.linear_model import (LinearRegression, LogisticRegression, Ridge, SGDClassifier,
+                                  SGDRegressor)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import export_sklearn
 
 SEED = 20261126
 TRAIN_ROWS = 4000
@@ -287,6 +309,72 @@ def lightgbm_model(outdir, manifest, rng, name, objective, k, categorical, extra
           outputs=margins.shape[1], objective=objective)
 
 
+def linear_features(rng, n):
+    """Complete rows (linear models take no NaN): normal, uniform, exponential, integer 0..20,
+    a wide normal (scale 50) and a narrow one (scale 0.01), so the products differ in size."""
+    return np.column_stack([
+        rng.normal(size=n),
+        rng.uniform(-2, 2, size=n),
+        rng.exponential(size=n),
+        rng.integers(0, 21, size=n).astype(float),
+        rng.normal(scale=50.0, size=n),
+        rng.normal(scale=0.01, size=n),
+    ])
+
+
+def sklearn_models(outdir, rng):
+    """Fits, exports and predicts the linear models; returns their manifest entries."""
+    x = linear_features(rng, TRAIN_ROWS)
+    # Unit-scale columns for the targets, so every column matters but none dominates.
+    z = x / np.array([1.0, 1.0, 1.0, 6.0, 50.0, 0.01])
+    noise = rng.normal(size=(TRAIN_ROWS, 3))
+    regression = z @ np.array([0.7, -1.2, 0.4, 0.3, -0.5, 0.9]) + 2.0 + noise[:, 0]
+    targets = np.column_stack([regression, z @ np.array([-0.2, 0.5, 1.1, 0, 0.3, -0.4]) - 1.0
+                               + noise[:, 1], z[:, 0] * 0.1 + noise[:, 2]])
+    scores = z @ rng.normal(size=(6, 4)) + rng.gumbel(size=(TRAIN_ROWS, 4))
+    binary = (scores[:, 0] > scores[:, 1]).astype(int)
+    # String labels for the multi-class models: `classes_` sorts them, and class i is action i.
+    labels = np.array(["c0", "c1", "c2", "c3"])[scores.argmax(axis=1)]
+    models = [
+        ("sk_linear_regression", LinearRegression(), regression),
+        ("sk_linear_regression_3_targets", LinearRegression(), targets),
+        ("sk_ridge", Ridge(alpha=3.0), regression),
+        ("sk_ridge_no_intercept", Ridge(alpha=0.5, fit_intercept=False), regression),
+        ("sk_logistic_binary", LogisticRegression(C=0.5, max_iter=2000), binary),
+        ("sk_logistic_multinomial", LogisticRegression(max_iter=2000), labels),
+        # SGD diverges on unscaled columns: the pipeline's scaler stands in front of it.
+        ("sk_sgd_regressor", make_pipeline(StandardScaler(), SGDRegressor(random_state=SEED)),
+         regression),
+        ("sk_sgd_classifier_ovr", make_pipeline(
+            StandardScaler(), SGDClassifier(loss="log_loss", random_state=SEED)), labels),
+        ("sk_scaled_logistic", make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+         binary),
+    ]
+    rows = linear_features(rng, EVAL_ROWS)
+    entries = []
+    for name, model, y in models:
+        model.fit(x, y)
+        final = model[-1] if hasattr(model, "steps") else model
+        export_sklearn.export(final, os.path.join(outdir, f"{name}.sklearn.json"))
+        is_classifier = hasattr(final, "classes_")
+        raw = model.decision_function(rows) if is_classifier else model.predict(rows)
+        raw = np.asarray(raw, dtype=np.float64).reshape(len(rows), -1)
+        data = {"rows": rows.tolist(), "outputs": raw.tolist()}
+        entry = {"name": name, "estimator": type(final).__name__, "outputs": raw.shape[1],
+                 "features": rows.shape[1]}
+        if is_classifier:
+            classes = list(final.classes_)
+            data["predicted"] = [classes.index(c) for c in model.predict(rows)]
+        if hasattr(model, "steps"):
+            scaler = model[0]
+            entry["standardize"] = {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+        with open(os.path.join(outdir, f"{name}.data.json"), "w") as f:
+            json.dump(data, f)
+        entries.append(entry)
+        print(f"{name}: {len(rows)} rows, {raw.shape[1]} outputs", flush=True)
+    return entries
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: python train.py OUTDIR")
@@ -294,7 +382,8 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     rng = np.random.default_rng(SEED)
     manifest = []
-    print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, numpy {np.__version__}")
+    print(f"xgboost {xgb.__version__}, lightgbm {lgb.__version__}, "
+          f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
 
     xgboost_model(outdir, manifest, rng, "xgb_binary_numeric", "binary:logistic", 2, False)
     xgboost_model(outdir, manifest, rng, "xgb_binary_categorical", "binary:logistic", 2, True)
@@ -325,9 +414,12 @@ def main():
     lightgbm_model(outdir, manifest, rng, "lgb_binary_no_missing", "binary", 2, True,
                    {"use_missing": False})
 
+    linear = sklearn_models(outdir, rng)
+
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump({"xgboost": xgb.__version__, "lightgbm": lgb.__version__,
-                   "models": manifest}, f, indent=1)
+                   "sklearn": sklearn.__version__, "models": manifest,
+                   "linear_models": linear}, f, indent=1)
 
 
 if __name__ == "__main__":

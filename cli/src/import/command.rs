@@ -1,4 +1,4 @@
-//! `tandem import xgboost|lightgbm MODEL... --spec SPEC`: prints the bundle as JSON.
+//! `tandem import xgboost|lightgbm|sklearn MODEL... --spec SPEC`: prints the bundle as JSON.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,6 +21,10 @@ pub enum ImportSource {
     Xgboost(ModelArgs),
     /// A LightGBM model dump (`json.dump(booster.dump_model(), f)`).
     Lightgbm(ModelArgs),
+    /// A scikit-learn linear model written by tools/reference-models/export_sklearn.py
+    /// (LinearRegression, Ridge, SGDRegressor, LogisticRegression, SGDClassifier); the bundle
+    /// gets a `linear` scorer whose scores are the model's decision_function.
+    Sklearn(ModelArgs),
 }
 
 /// The model files and the spec of one import.
@@ -32,7 +36,7 @@ pub struct ModelArgs {
     pub models: Vec<String>,
     /// A JSON file with the bundle's other fields: id, version, actions, unit, salt, features,
     /// exploration, optional description, vectors (default []), and link (identity | sigmoid |
-    /// softmax; default: the objective's own).
+    /// softmax; default: the objective's own; sklearn: identity only, a linear scorer has none).
     #[arg(long)]
     pub spec: String,
     /// Indent the output.
@@ -40,7 +44,7 @@ pub struct ModelArgs {
     pub pretty: bool,
 }
 
-/// One library's importer: a parsed model file to a `{"trees": …}` scorer.
+/// One library's importer: a parsed model file to a `{"trees": …}` or `{"linear": …}` scorer.
 type Importer = fn(&Value) -> Result<Value, String>;
 
 /// Runs `tandem import`: reads the models and the spec, prints the bundle on stdout.
@@ -52,6 +56,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, String> {
     let (convert, model_args): (Importer, _) = match &args.source {
         ImportSource::Xgboost(a) => (super::xgboost, a),
         ImportSource::Lightgbm(a) => (super::lightgbm, a),
+        ImportSource::Sklearn(a) => (super::sklearn, a),
     };
     let spec = read_json(&model_args.spec)?;
     let scorers = model_args

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use tandem::policy::trees::TreeEnsemble;
 
-use super::{bundle, lightgbm, xgboost, xgboost::f32_value};
+use super::{bundle, lightgbm, sklearn, xgboost, xgboost::f32_value};
 
 /// An XGBoost 3.x model with one tree: node 0 splits feature 0 at 0.5 (default left), node 1
 /// is a categorical split of feature 1 on {1, 3}, node 5 was deleted by pruning.
@@ -242,4 +242,158 @@ fn bundles_join_the_spec_and_the_scorers() {
     let mut bad_link = spec;
     bad_link["link"] = json!("probit");
     assert!(bundle(&bad_link, &[scorer]).unwrap_err().contains("link"));
+}
+
+/// A hand-written export: LogisticRegression over 3 features, 3 classes.
+fn sk_export() -> Value {
+    json!({"format": "tandem-sklearn-linear", "version": 1, "estimator": "LogisticRegression",
+        "sklearn": "1.9.1", "n_features": 3, "feature_names": ["a", "b", "c"],
+        "coef": [[1.5, -2.0, 0.25], [0.0, 1, -0.125], [-1.5, 1.0, -0.375]],
+        "intercept": [0.5, -0.25, -0.25], "classes": ["x", "y", "z"], "link": "softmax"})
+}
+
+fn sk_spec(actions: usize, columns: usize) -> Value {
+    let actions: Vec<Value> = (0..actions)
+        .map(|a| json!({"key": format!("a{a}"), "value": a}))
+        .collect();
+    let features: Vec<Value> = (0..columns)
+        .map(|j| {
+            json!({"name": format!("f{j}"), "source": format!("f{j}"), "kind": "numeric",
+                "transform": "identity", "missing": 0.0})
+        })
+        .collect();
+    json!({"id": "p", "version": 1, "actions": actions, "features": features,
+        "exploration": {"greedy": {}}})
+}
+
+#[test]
+fn sklearn_weights_are_the_exports_rows() {
+    let scorer = sklearn(&sk_export()).unwrap();
+    assert_eq!(
+        scorer,
+        json!({"linear": {
+            "weights": [[1.5, -2.0, 0.25], [0.0, 1.0, -0.125], [-1.5, 1.0, -0.375]],
+            "bias": [0.5, -0.25, -0.25]},
+            "link": "softmax", "binary": false})
+    );
+    let one = bundle(&sk_spec(3, 3), std::slice::from_ref(&scorer)).unwrap();
+    assert_eq!(
+        one["scorer"],
+        json!({"linear": {
+            "weights": [[1.5, -2.0, 0.25], [0.0, 1.0, -0.125], [-1.5, 1.0, -0.375]],
+            "bias": [0.5, -0.25, -0.25]}})
+    );
+    assert!(one.get("link").is_none() && one.get("binary").is_none());
+    let loaded = tandem::policy::Bundle::from_value(&one).unwrap();
+    let ctx = tandem::Context::from_json(r#"{"f0": 2, "f1": 1, "f2": 4}"#).unwrap();
+    // 0.5 + 3 - 2 + 1, -0.25 + 0 + 1 - 0.5, -0.25 - 3 + 1 - 1.5: every partial sum is exact
+    // in binary, so any summation order gives these numbers.
+    assert_eq!(loaded.raw_scores(&ctx).unwrap(), [2.5, 0.25, -3.75]);
+}
+
+#[test]
+fn sklearn_binary_and_per_action_models() {
+    let mut binary = sk_export();
+    binary["coef"] = json!([[1.5, -2.0, 0.25]]);
+    binary["intercept"] = json!([0.5]);
+    binary["classes"] = json!([0, 1]);
+    binary["link"] = json!("sigmoid");
+    let scorer = sklearn(&binary).unwrap();
+    assert_eq!(scorer["binary"], true);
+    // Alone for two actions: class 0 scores 0, class 1 the margin.
+    let two = bundle(&sk_spec(2, 3), std::slice::from_ref(&scorer)).unwrap();
+    assert_eq!(
+        two["scorer"]["linear"],
+        json!({"weights": [[0.0, 0.0, 0.0], [1.5, -2.0, 0.25]], "bias": [0.0, 0.5]})
+    );
+    // Alone for one action: the margin.
+    let one = bundle(&sk_spec(1, 3), std::slice::from_ref(&scorer)).unwrap();
+    assert_eq!(
+        one["scorer"]["linear"],
+        json!({"weights": [[1.5, -2.0, 0.25]], "bias": [0.5]})
+    );
+    // One per action: rows stacked in action order.
+    let mut other = binary.clone();
+    other["coef"] = json!([[-1.0, 0.5, 2.0]]);
+    other["intercept"] = json!([-3.0]);
+    let joined = bundle(&sk_spec(2, 3), &[scorer.clone(), sklearn(&other).unwrap()]).unwrap();
+    assert_eq!(
+        joined["scorer"]["linear"],
+        json!({"weights": [[1.5, -2.0, 0.25], [-1.0, 0.5, 2.0]], "bias": [0.5, -3.0]})
+    );
+    // A regressor's scores are on another scale than log-odds.
+    let mut regressor = other;
+    regressor["estimator"] = json!("Ridge");
+    regressor["classes"] = Value::Null;
+    regressor["link"] = json!("identity");
+    let mixed = bundle(
+        &sk_spec(2, 3),
+        &[scorer.clone(), sklearn(&regressor).unwrap()],
+    );
+    assert!(mixed.unwrap_err().contains("different scales"));
+    // A binary classifier for three actions.
+    assert!(bundle(&sk_spec(3, 3), &[scorer])
+        .unwrap_err()
+        .contains("1 outputs but the spec has 3 actions"));
+}
+
+#[test]
+fn sklearn_refusals() {
+    let cases: [(&str, Value, &str); 10] = [
+        ("format", json!("other"), "format"),
+        ("version", json!(2), "version"),
+        ("estimator", json!("Lasso"), "estimator"),
+        ("n_features", json!(4), "coef[0]: has 3 numbers"),
+        ("coef", json!([]), "coef: has 0 rows"),
+        (
+            "coef",
+            json!([[1, 2, null], [0, 0, 0], [0, 0, 0]]),
+            "coef[0][2]",
+        ),
+        ("intercept", json!([1, 2]), "intercept: has 2 numbers"),
+        (
+            "classes",
+            json!(["x", "y"]),
+            "classes: 2 labels for 3 coef rows",
+        ),
+        ("link", json!("probit"), "link"),
+        ("extra", json!(1), "extra: not a field"),
+    ];
+    for (key, value, message) in cases {
+        let mut export = sk_export();
+        export[key] = value;
+        let err = sklearn(&export).unwrap_err();
+        assert!(err.starts_with(message), "{key}: {err}");
+    }
+    let mut regressor = sk_export();
+    regressor["estimator"] = json!("LinearRegression");
+    assert!(sklearn(&regressor).unwrap_err().starts_with("classes"));
+
+    let scorer = sklearn(&sk_export()).unwrap();
+    let err = bundle(&sk_spec(3, 4), std::slice::from_ref(&scorer)).unwrap_err();
+    assert!(
+        err.contains("reads 3 features but spec.features make 4 columns"),
+        "{err}"
+    );
+    let mut linked = sk_spec(3, 3);
+    linked["link"] = json!("softmax");
+    assert!(bundle(&linked, std::slice::from_ref(&scorer))
+        .unwrap_err()
+        .starts_with("spec.link"));
+    // Trees and linear models do not mix.
+    let trees = xgboost(&xgb_model("binary:logistic", "[5E-1]")).unwrap();
+    assert!(bundle(&sk_spec(2, 3), &[scorer, trees]).is_err());
+}
+
+#[test]
+fn columns_count_every_transform() {
+    let features = json!([
+        {"transform": "identity", "missing": "indicator"},
+        {"transform": {"bucketize": {"edges": [1, 2]}}, "missing": 0},
+        {"transform": {"one_hot": {"categories": ["a", "b"]}}, "missing": "a"},
+        {"transform": {"hash": {"buckets": 5}}, "missing": "indicator"},
+        {"transform": {"standardize": {"mean": 0, "std": 1}}, "missing": 0}
+    ]);
+    assert_eq!(super::columns(&features), Some(2 + 3 + 2 + 6 + 1));
+    assert_eq!(super::columns(&json!([{"transform": 3}])), None);
 }
