@@ -15,28 +15,42 @@ use tandem::Context;
 fn bundles() -> &'static [Bundle] {
     static BUNDLES: OnceLock<Vec<Bundle>> = OnceLock::new();
     BUNDLES.get_or_init(|| {
-        let vectors: Value =
-            serde_json::from_str(include_str!("../../../testdata/policies.json")).unwrap_or_default();
+        let vectors: Value = serde_json::from_str(include_str!("../../../testdata/policies.json"))
+            .unwrap_or_default();
         vectors
             .get("bundles")
             .and_then(Value::as_object)
-            .map(|bundles| bundles.values().filter_map(|b| Bundle::from_value(b).ok()).collect())
+            .map(|bundles| {
+                bundles
+                    .values()
+                    .filter_map(|b| Bundle::from_value(b).ok())
+                    .collect()
+            })
             .unwrap_or_default()
     })
 }
 
 fn check_decisions(bundle: &Bundle, ctx: &Context) {
-    let first = bundle.actions().first().map(|a| a.key().to_owned()).unwrap_or_default();
+    let first = bundle
+        .actions()
+        .first()
+        .map(|a| a.key().to_owned())
+        .unwrap_or_default();
     let only_first = [first.as_str()];
     for (key, eligible) in [("", None), ("request-7", Some(&only_first[..]))] {
-        let Ok(decision) = bundle.decide(ctx, key, eligible) else { continue };
+        let Ok(decision) = bundle.decide(ctx, key, eligible) else {
+            continue;
+        };
         let total: f64 = decision.probabilities.iter().sum();
         assert!((total - 1.0).abs() < 1e-9, "probabilities sum to {total}");
         assert_eq!(
             decision.probabilities.get(decision.action_index).copied(),
             Some(decision.propensity)
         );
-        assert!(decision.propensity > 0.0, "an action of probability 0 was chosen");
+        assert!(
+            decision.propensity > 0.0,
+            "an action of probability 0 was chosen"
+        );
         let _ = serde_json::to_string(&decision);
     }
     let _ = bundle.raw_scores(ctx);
