@@ -24,6 +24,8 @@ use tandem::{Config, Limits};
 const FLAGS: usize = 1_000;
 const EXPERIMENTS: usize = 100;
 const LAYERS: usize = 10;
+/// Policy bundles in the document, each a linear scorer over 20 features and 10 actions.
+const BUNDLES: usize = 10;
 
 /// The system allocator, counting live bytes and their high-water mark.
 struct Counting;
@@ -120,6 +122,33 @@ fn static_variants(i: usize) -> Value {
     }
 }
 
+/// A linear bundle over 20 standardized features and 10 actions with IGW exploration, the
+/// shape of DESIGN §8's decision benchmark; weights vary deterministically with `n`.
+fn bundle(n: usize) -> Value {
+    let features: Vec<Value> = (0..20)
+        .map(|j| {
+            json!({"name": format!("f{j}"), "source": format!("f{j}"), "kind": "numeric",
+                   "transform": {"standardize": {"mean": j as f64, "std": 1.0 + j as f64 / 10.0}},
+                   "missing": 0.0})
+        })
+        .collect();
+    let weights: Vec<Vec<f64>> = (0..10)
+        .map(|a| {
+            (0..20)
+                .map(|j| ((n * 31 + a * 7 + j * 3) % 17) as f64 / 17.0 - 0.5)
+                .collect()
+        })
+        .collect();
+    json!({
+        "id": format!("bundle-{n}"), "version": 1,
+        "actions": (0..10).map(|a| json!({"key": format!("a{a}"), "value": format!("offer-{a}")})).collect::<Vec<_>>(),
+        "features": features,
+        "scorer": {"linear": {"weights": weights, "bias": vec![0.0; 10]}},
+        "exploration": {"igw": {"gamma": 10.0, "floor": 0.05}},
+        "vectors": []
+    })
+}
+
 fn flag(i: usize, variants: Value, default: &str, targeting: Option<Value>) -> Value {
     let mut flag = Map::new();
     flag.insert("state".into(), json!("ENABLED"));
@@ -153,6 +182,11 @@ fn document() -> String {
             let variants =
                 json!({"control": "control", "treatment": "treatment", "holdback": "holdback"});
             flag(i, variants, "control", None)
+        } else if i % 4 == 1 && i / 4 < BUNDLES {
+            // A string flag whose second variant runs a policy bundle.
+            let bundle = format!("bundle-{}@1", i / 4);
+            let variants = json!({"off": format!("copy-{i}"), "on": {"$policy": bundle}});
+            flag(i, variants, "off", None)
         } else {
             flag(i, static_variants(i), "off", None)
         };
@@ -193,6 +227,9 @@ fn document() -> String {
         .map(|(l, ranges)| (format!("layer-{l}"), json!({"ranges": ranges})))
         .collect();
     let listed: Vec<String> = (0..10).map(|n| format!("exp-{n:03}")).collect();
+    let policies: Map<String, Value> = (0..BUNDLES)
+        .map(|n| (format!("bundle-{n}@1"), bundle(n)))
+        .collect();
     json!({
         "schema": 1,
         "revision": "bench",
@@ -202,7 +239,8 @@ fn document() -> String {
         "holdouts": {
             "global": {"percent": 2.5, "experiments": ["*"]},
             "checkout": {"percent": 10, "experiments": listed}
-        }
+        },
+        "policies": policies
     })
     .to_string()
 }
@@ -238,7 +276,7 @@ fn config_load(c: &mut Criterion) {
     let (tree, _, tree_peak) = measure(|| serde_json::from_str::<Value>(&json));
     drop(tree);
     println!(
-        "config_load memory: {FLAGS} flags + {EXPERIMENTS} experiments ({:.2} MB of JSON): \
+        "config_load memory: {FLAGS} flags + {EXPERIMENTS} experiments + {BUNDLES} bundles ({:.2} MB of JSON): \
          loaded config {:.2} MB, peak during load {:.2} MB (DESIGN §8 budget: 5 MB); \
          the document's serde_json tree alone peaks at {:.2} MB",
         megabytes(json.len()),
@@ -250,7 +288,7 @@ fn config_load(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("config_load");
     group.sample_size(30);
-    group.bench_function("1000_flags_100_experiments", |b| {
+    group.bench_function("1000_flags_100_experiments_10_bundles", |b| {
         b.iter_with_large_drop(|| Config::parse(black_box(&json), &limits))
     });
     group.finish();
