@@ -330,32 +330,32 @@ fn category_sets(
 }
 
 fn ints(tree: &Value, path: &str, key: &str) -> Result<Vec<i64>, String> {
-    let values = field(tree, path, key)?
-        .as_array()
-        .ok_or_else(|| format!("{path}.{key}: must be an array"))?;
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.as_i64()
-                .or_else(|| v.as_bool().map(i64::from))
-                .ok_or_else(|| format!("{path}.{key}[{i}]: must be an integer"))
-        })
-        .collect()
+    array_of(tree, path, key, "an integer", |v| {
+        v.as_i64().or_else(|| v.as_bool().map(i64::from))
+    })
 }
 
 fn numbers(tree: &Value, path: &str, key: &str) -> Result<Vec<f64>, String> {
+    array_of(tree, path, key, "a finite number", |v| {
+        v.as_f64().filter(|v| v.is_finite())
+    })
+}
+
+/// The array `tree[key]`, each element read by `read`; errors name the element's path.
+fn array_of<T>(
+    tree: &Value,
+    path: &str,
+    key: &str,
+    what: &str,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Result<Vec<T>, String> {
     let values = field(tree, path, key)?
         .as_array()
         .ok_or_else(|| format!("{path}.{key}: must be an array"))?;
     values
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            v.as_f64()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{path}.{key}[{i}]: must be a finite number"))
-        })
+        .map(|(i, v)| read(v).ok_or_else(|| format!("{path}.{key}[{i}]: must be {what}")))
         .collect()
 }
 
