@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Buckets of the layer and holdout space: `bucket` is in `[0, BUCKETS)`.
 pub const BUCKETS: u32 = 10_000;
@@ -17,6 +17,13 @@ const STACK_BUFFER: usize = 256;
 
 /// XXH3-64 (seed 0) of the concatenated parts.
 pub(crate) fn hash_parts(parts: &[&[u8]]) -> u64 {
+    hash_parts_seeded(parts, 0)
+}
+
+/// XXH3-64 with `seed` of the concatenated parts. A secret seed (host entropy) keys the hash
+/// maps of user input (exposure deduplication, sticky assignments): units crafted to collide
+/// under one seed do not collide under another.
+pub(crate) fn hash_parts_seeded(parts: &[&[u8]], seed: u64) -> u64 {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     if len <= STACK_BUFFER {
         let mut buffer = [0u8; STACK_BUFFER];
@@ -28,9 +35,9 @@ pub(crate) fn hash_parts(parts: &[&[u8]]) -> u64 {
             }
             at += part.len();
         }
-        xxh3_64(buffer.get(..len).unwrap_or_default())
+        xxh3_64_with_seed(buffer.get(..len).unwrap_or_default(), seed)
     } else {
-        xxh3_64(&parts.concat())
+        xxh3_64_with_seed(&parts.concat(), seed)
     }
 }
 
@@ -134,6 +141,7 @@ pub fn normalize_unit(value: Option<&Value>) -> Result<Cow<'_, str>, UnitProblem
 mod tests {
     use super::*;
     use serde_json::json;
+    use xxhash_rust::xxh3::xxh3_64;
 
     #[test]
     fn scale_is_a_multiply_shift() {

@@ -1,23 +1,29 @@
-//! The client: a loaded config plus the host's clock and the client's bounded state (event
-//! queue, exposure deduplication, sticky assignments); the entry point of every surface.
+//! The client: the current [`Snapshot`] behind a pointer that updates swap, and the state that
+//! lives beside it and survives updates (the host's clock, the event log, sticky assignments).
+//! The entry point of every surface (DESIGN §7).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde_json::{Map, Value};
 
-use crate::bucketing;
 use crate::clock::Clock;
-use crate::config::{Config, Diagnostic};
 use crate::context::Context;
 use crate::error::{Error, ErrorKind};
-use crate::evaluation::{self, EvalOptions, EvaluationDetails, FlagType, Inputs};
-use crate::events::{DecisionEvent, Event, EventQueue, Exposure, LruSet, Stats, Track};
+use crate::evaluation::call::{Call, Now};
+use crate::evaluation::typed::check_type;
+use crate::evaluation::{
+    as_integer, EvalOptions, EvaluationDetails, FlagType, Outcome, SnapshotRef,
+};
+use crate::events::{Event, EventLog, Stats, Track};
 use crate::experiments::StickyStore;
 use crate::limits::Limits;
-use crate::precomputed::{Precomputed, PAYLOAD_VERSION};
+use crate::precomputed;
+use crate::snapshot::Snapshot;
 
 /// Sizes of the client's bounded state. Memory stays within them however many distinct units
-/// the client sees.
+/// the client sees. Each is clamped to `1..=`[`Capacities::MAX`], so no arithmetic on them can
+/// overflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacities {
     /// Events held until the host drains them; when full the oldest are dropped and counted.
@@ -26,6 +32,20 @@ pub struct Capacities {
     pub exposure_dedup: usize,
     /// Sticky assignments held (oldest forgotten first).
     pub sticky: usize,
+}
+
+impl Capacities {
+    /// The largest value of each capacity (16,777,216).
+    pub const MAX: usize = 1 << 24;
+
+    fn clamped(self) -> Self {
+        let clamp = |n: usize| n.clamp(1, Self::MAX);
+        Self {
+            events: clamp(self.events),
+            exposure_dedup: clamp(self.exposure_dedup),
+            sticky: clamp(self.sticky),
+        }
+    }
 }
 
 impl Default for Capacities {
@@ -38,38 +58,25 @@ impl Default for Capacities {
     }
 }
 
-/// What a client serves from.
-#[derive(Debug)]
-enum Source {
-    /// A config: every flag evaluated for each context.
-    Config(Config),
-    /// One user's precomputed results (no rules).
-    Precomputed(Precomputed),
-}
-
-/// The event queue and what deduplicates exposures, behind one lock.
-#[derive(Debug)]
-struct EventState {
-    queue: EventQueue,
-    seen: LruSet,
-    deduplicated: u64,
-}
-
-/// Evaluates flags from one config, locally. Shareable across threads; an
-/// [`update`](Client::update) swaps the whole config at once and keeps the last good one when
-/// the new one fails to load.
+/// Evaluates flags locally. `Send + Sync`, every method takes `&self`: one client serves many
+/// threads, and an [`update`](Client::update) parses with no lock held, then swaps the snapshot
+/// pointer, so evaluating threads never wait for a parse. A failed update keeps the last good
+/// snapshot serving.
 pub struct Client {
-    source: Option<Source>,
+    current: RwLock<Arc<Snapshot>>,
+    generations: AtomicU64,
     clock: Box<dyn Clock>,
     limits: Limits,
+    capacities: Capacities,
+    entropy: u64,
+    log: EventLog,
     sticky: Mutex<StickyStore>,
-    events: Mutex<EventState>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("source", &self.source)
+            .field("snapshot", &self.snapshot().generation())
             .field("limits", &self.limits)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
@@ -84,309 +91,468 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Client {
     /// A client with no config yet: every evaluation returns the caller's default with
-    /// `PROVIDER_NOT_READY` until [`update`](Client::update) succeeds.
-    pub fn new(clock: impl Clock + 'static) -> Self {
+    /// `PROVIDER_NOT_READY` until an update succeeds.
+    ///
+    /// `entropy` comes from the host's random source (the core draws no randomness): it keys
+    /// the hash maps of user input — exposure deduplication and sticky assignments — so units
+    /// crafted to collide cost no more than any others (DESIGN §6). It changes no result.
+    pub fn new(clock: impl Clock + 'static, entropy: u64) -> Self {
         let capacities = Capacities::default();
         Self {
-            source: None,
+            current: RwLock::new(Arc::new(Snapshot::empty(0))),
+            generations: AtomicU64::new(1),
             clock: Box::new(clock),
             limits: Limits::default(),
-            sticky: Mutex::new(StickyStore::new(capacities.sticky)),
-            events: Mutex::new(EventState {
-                queue: EventQueue::new(capacities.events),
-                seen: LruSet::new(capacities.exposure_dedup),
-                deduplicated: 0,
-            }),
+            capacities,
+            entropy,
+            log: EventLog::new(capacities.events, capacities.exposure_dedup, entropy),
+            sticky: Mutex::new(StickyStore::new(capacities.sticky, entropy)),
         }
     }
 
-    /// A client serving `json`.
+    /// A client serving the config `json`.
     ///
     /// # Errors
-    /// As [`Config::parse`]: when the document cannot be loaded at all. Problems inside single
-    /// flags are not errors; see [`Client::diagnostics`].
-    pub fn from_json(json: &str, clock: impl Clock + 'static) -> Result<Self, Error> {
-        let mut client = Self::new(clock);
+    /// As [`crate::Config::parse`]: when the document cannot be loaded at all. Problems inside
+    /// single flags are not errors; see [`Snapshot::diagnostics`].
+    ///
+    /// ```
+    /// use tandem::{Client, Context, FixedClock};
+    ///
+    /// let client = Client::from_json(
+    ///     r#"{"flags": {"f": {"state": "ENABLED", "variants": {"on": true}, "defaultVariant": "on"}}}"#,
+    ///     FixedClock::at_unix_seconds(0),
+    ///     0x5eed,
+    /// )?;
+    /// assert!(client.get_bool("f", &Context::new(), false).value);
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    #[cfg(feature = "config")]
+    pub fn from_json(json: &str, clock: impl Clock + 'static, entropy: u64) -> Result<Self, Error> {
+        let client = Self::new(clock, entropy);
         client.update(json)?;
         Ok(client)
     }
 
-    /// Replaces the limits used by later [`update`](Client::update)s.
+    /// A client serving one user's precomputed payload (made by [`Client::precompute`]): no
+    /// rules, only that user's results.
+    ///
+    /// # Errors
+    /// As [`Client::update_precomputed`].
+    pub fn from_precomputed(
+        json: &str,
+        clock: impl Clock + 'static,
+        entropy: u64,
+    ) -> Result<Self, Error> {
+        let client = Self::new(clock, entropy);
+        client.update_precomputed(json)?;
+        Ok(client)
+    }
+
+    /// Replaces the limits used by later updates and evaluations.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// Resizes the client's bounded state (empties the queue, the deduplication window and the
-    /// sticky assignments: call it before use).
+    /// sticky assignments: call it before use). Each capacity is clamped to
+    /// `1..=`[`Capacities::MAX`].
     pub fn with_capacities(mut self, capacities: Capacities) -> Self {
-        self.sticky = Mutex::new(StickyStore::new(capacities.sticky));
-        self.events = Mutex::new(EventState {
-            queue: EventQueue::new(capacities.events),
-            seen: LruSet::new(capacities.exposure_dedup),
-            deduplicated: 0,
-        });
+        let capacities = capacities.clamped();
+        self.capacities = capacities;
+        self.log = EventLog::new(capacities.events, capacities.exposure_dedup, self.entropy);
+        self.sticky = Mutex::new(StickyStore::new(capacities.sticky, self.entropy));
         self
     }
 
-    /// Loads a new config. On failure the previous config keeps serving and the error is
-    /// returned. Sticky assignments of experiments that are no longer running are forgotten.
-    ///
-    /// # Errors
-    /// As [`Config::parse`].
-    pub fn update(&mut self, json: &str) -> Result<&Config, Error> {
-        let config = Config::parse(json, &self.limits)?;
-        lock(&self.sticky).retain_experiments(|key| config.experiment_is_running(key));
-        match self.source.insert(Source::Config(config)) {
-            Source::Config(config) => Ok(config),
-            // Unreachable: the source was set to a config on the line above.
-            Source::Precomputed(_) => Err(Error::new(
-                ErrorKind::InvalidConfig,
-                "$: internal error: the config was not kept",
-            )),
-        }
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
-    /// A client serving one user's precomputed payload (made by [`Client::precompute`]): no
-    /// rules, only that user's results. The context passed to evaluations is not read.
-    ///
-    /// # Errors
-    /// A payload that is not valid JSON or not a payload ([`ErrorKind::InvalidConfig`] with a
-    /// JSON path), or one over [`Limits::max_document_bytes`].
-    pub fn from_precomputed(json: &str, clock: impl Clock + 'static) -> Result<Self, Error> {
-        let mut client = Self::new(clock);
-        client.update_precomputed(json)?;
-        Ok(client)
+    /// The snapshot being served now. Evaluations started later may see a newer one.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Replaces what the client serves with a precomputed payload; on failure the previous
-    /// source keeps serving.
-    ///
-    /// # Errors
-    /// As [`Client::from_precomputed`].
-    pub fn update_precomputed(&mut self, json: &str) -> Result<(), Error> {
-        let payload = Precomputed::parse(json, self.limits.max_document_bytes)?;
-        self.source = Some(Source::Precomputed(payload));
-        Ok(())
+    fn next_generation(&self) -> u64 {
+        self.generations.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The config being served, if the client serves a config.
-    pub fn config(&self) -> Option<&Config> {
-        match &self.source {
-            Some(Source::Config(config)) => Some(config),
-            _ => None,
-        }
-    }
-
-    /// The problems found in the config being served.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
-        self.config().map_or(&[], Config::diagnostics)
-    }
-
-    fn revision(&self) -> Option<&str> {
-        match &self.source {
-            Some(Source::Config(config)) => config.revision(),
-            Some(Source::Precomputed(payload)) => payload.revision(),
-            None => None,
-        }
-    }
-
-    /// Evaluates every flag for one context and returns the payload a client built with
-    /// [`Client::from_precomputed`] serves: that user's values, variants, reasons and the
-    /// exposure each would log — no rules, no other users' data. Logs no exposure itself: the
-    /// reading client does, when the app reads the flag.
-    ///
-    /// # Errors
-    /// [`ErrorKind::NotReady`] when the client serves no config.
-    pub fn precompute(&self, ctx: &Context) -> Result<String, Error> {
-        let Some(config) = self.config() else {
-            return Err(Error::new(
-                ErrorKind::NotReady,
-                "no config has been loaded yet",
-            ));
+    /// Makes `snapshot` the one served. The previous one is dropped after the write lock is
+    /// released (dropping a large config takes time that readers must not wait for).
+    fn swap(&self, snapshot: Arc<Snapshot>) {
+        let previous = {
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *current, snapshot)
         };
-        let inputs = self.inputs();
-        let flags: Vec<Value> = config
-            .flag_keys()
-            .map(|key| {
-                let resolution = evaluation::resolve(
-                    &inputs,
-                    key,
-                    ctx,
-                    &Value::Null,
-                    FlagType::Any,
-                    &EvalOptions::default(),
-                );
-                let mut entry = serde_json::to_value(&resolution.details).unwrap_or(Value::Null);
-                if let (Some(unit), Value::Object(map)) = (resolution.exposed_unit, &mut entry) {
-                    map.insert("unit".to_owned(), Value::String(unit.into_owned()));
-                }
-                entry
-            })
-            .collect();
-        let mut payload = Map::new();
-        payload.insert("v".to_owned(), Value::from(PAYLOAD_VERSION));
-        if let Some(revision) = config.revision() {
-            payload.insert("revision".to_owned(), Value::from(revision));
-        }
-        payload.insert("flags".to_owned(), Value::Array(flags));
-        Ok(Value::Object(payload).to_string())
+        drop(previous);
     }
 
-    fn inputs(&self) -> Inputs<'_> {
-        Inputs {
-            config: self.config(),
-            clock: &*self.clock,
+    /// Loads a new config: parses and compiles it with no lock held, then swaps it in. On
+    /// failure the previous snapshot keeps serving and the error is returned. Sticky
+    /// assignments survive, except those of experiments the new config stops (see
+    /// [`StickyStore`](crate::Client::export_sticky) in the crate docs).
+    ///
+    /// # Errors
+    /// As [`crate::Config::parse`].
+    #[cfg(feature = "config")]
+    pub fn update(&self, json: &str) -> Result<Arc<Snapshot>, Error> {
+        let config = crate::config::Config::parse(json, &self.limits)?;
+        let snapshot = Arc::new(Snapshot::from_config(config, self.next_generation()));
+        let now = self.clock.now();
+        if let Some(config) = snapshot.config() {
+            lock(&self.sticky).retain_for(config, now);
+        }
+        self.swap(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+
+    /// Serves a precomputed payload from now on; on failure the previous snapshot keeps
+    /// serving.
+    ///
+    /// # Errors
+    /// [`ErrorKind::LimitExceeded`] over [`Limits::max_payload_bytes`] or [`Limits::max_flags`]
+    /// entries, [`ErrorKind::InvalidJson`], or [`ErrorKind::InvalidConfig`] with a JSON path
+    /// for a payload that does not hold together (see the `precomputed` module docs).
+    pub fn update_precomputed(&self, json: &str) -> Result<Arc<Snapshot>, Error> {
+        let snapshot = Arc::new(precomputed::parse(
+            json,
+            &self.limits,
+            self.next_generation(),
+        )?);
+        self.swap(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+
+    fn call<'a>(&'a self, options: &EvalOptions<'a>) -> Call<'a> {
+        Call {
+            options: *options,
+            now: Now::new(&*self.clock, options.now),
             sticky: &self.sticky,
+            max_unit_bytes: self.limits.max_unit_bytes,
         }
     }
 
-    /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and queues an
-    /// exposure event when an experiment assigned the variant (and a decision event when a
-    /// policy chose the value). Never panics: every failure is a reason and an error code, with
-    /// `default` as the value.
-    pub fn evaluate<'a: 'd, 'd>(
-        &'a self,
-        flag_key: &'a str,
+    /// Logs what reading `outcome` means: its exposure and its decision (DESIGN §6).
+    fn log(&self, snapshot: &Snapshot, ctx: &Context, outcome: &Outcome, call: &Call<'_>) {
+        if !outcome.exposed && outcome.decision.is_none() {
+            return;
+        }
+        let unit = snapshot.exposure_unit(ctx, outcome, self.limits.max_unit_bytes);
+        // Read before the log's lock is taken.
+        let now = call.now.get();
+        self.log.record(snapshot, outcome, unit.as_deref(), now);
+    }
+
+    /// One flag, typed and logged, as details holding or borrowing `snapshot`.
+    fn details<'s, T>(
+        &self,
+        snapshot: SnapshotRef<'s>,
+        flag_key: &str,
         ctx: &Context,
-        default: &'d Value,
         expected: FlagType,
-    ) -> EvaluationDetails<'a, &'d Value> {
+        options: &EvalOptions<'_>,
+        value: impl FnOnce(Option<&Value>) -> T,
+    ) -> EvaluationDetails<'s, T> {
+        let call = self.call(options);
+        let mut outcome = snapshot.outcome_for_key(flag_key, ctx, &call);
+        check_type(&snapshot, &mut outcome, expected);
+        self.log(&snapshot, ctx, &outcome, &call);
+        let value = value(snapshot.value(&outcome));
+        EvaluationDetails::new(snapshot, outcome, flag_key, value)
+    }
+
+    /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and logs the
+    /// exposure when an experiment assigned the unit and the decision when a policy chose the
+    /// value. Never panics: every failure is a reason and an error code, with `default` as the
+    /// value.
+    pub fn evaluate(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: &Value,
+        expected: FlagType,
+    ) -> EvaluationDetails<'static, Value> {
         self.evaluate_with(flag_key, ctx, default, expected, &EvalOptions::default())
     }
 
     /// [`Client::evaluate`] with per-call options: a decision key for per-request
-    /// randomisation of policies, and the eligible actions.
-    pub fn evaluate_with<'a: 'd, 'd>(
-        &'a self,
-        flag_key: &'a str,
+    /// randomisation of policies, the eligible actions, the time.
+    pub fn evaluate_with(
+        &self,
+        flag_key: &str,
         ctx: &Context,
-        default: &'d Value,
+        default: &Value,
         expected: FlagType,
-        options: &EvalOptions<'a>,
-    ) -> EvaluationDetails<'a, &'d Value> {
-        if let Some(Source::Precomputed(payload)) = &self.source {
-            let served = payload.serve(flag_key, default, expected);
-            if let Some(unit) = served.exposed_unit {
-                self.log_exposure(&served.details, unit);
-            }
-            if served.details.decision.is_some() {
-                self.log_decision(&served.details);
-            }
-            return served.details;
-        }
-        let resolution =
-            evaluation::resolve(&self.inputs(), flag_key, ctx, default, expected, options);
-        if let Some(unit) = &resolution.exposed_unit {
-            self.log_exposure(&resolution.details, unit);
-        }
-        if resolution.details.decision.is_some() {
-            self.log_decision(&resolution.details);
-        }
-        resolution.details
+        options: &EvalOptions<'_>,
+    ) -> EvaluationDetails<'static, Value> {
+        self.details(
+            SnapshotRef::Shared(self.snapshot()),
+            flag_key,
+            ctx,
+            expected,
+            options,
+            |v| v.unwrap_or(default).clone(),
+        )
     }
 
-    /// Queues `event` unless an event with the same `dedup_key` was queued recently.
-    fn log_once(&self, dedup_key: u64, event: impl FnOnce() -> Event) {
-        let mut events = lock(&self.events);
-        if !events.seen.insert(dedup_key) {
-            events.deduplicated += 1;
-            return;
+    /// [`Client::evaluate_with`] against a snapshot the caller holds: the details borrow it, so
+    /// a loop over many flags takes the snapshot once.
+    pub fn evaluate_in<'s>(
+        &self,
+        snapshot: &'s Snapshot,
+        flag_key: &str,
+        ctx: &Context,
+        default: &Value,
+        expected: FlagType,
+        options: &EvalOptions<'_>,
+    ) -> EvaluationDetails<'s, Value> {
+        self.details(
+            SnapshotRef::Borrowed(snapshot),
+            flag_key,
+            ctx,
+            expected,
+            options,
+            |v| v.unwrap_or(default).clone(),
+        )
+    }
+
+    /// A boolean flag.
+    pub fn get_bool(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: bool,
+    ) -> EvaluationDetails<'static, bool> {
+        self.typed(flag_key, ctx, FlagType::Boolean, |v| {
+            v.and_then(Value::as_bool).unwrap_or(default)
+        })
+    }
+
+    /// A string flag.
+    pub fn get_string(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: &str,
+    ) -> EvaluationDetails<'static, String> {
+        self.typed(flag_key, ctx, FlagType::String, |v| {
+            v.and_then(Value::as_str).unwrap_or(default).to_owned()
+        })
+    }
+
+    /// An integer flag (an integer-valued number that fits `i64`).
+    pub fn get_int(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: i64,
+    ) -> EvaluationDetails<'static, i64> {
+        self.typed(flag_key, ctx, FlagType::Integer, |v| {
+            v.and_then(as_integer).unwrap_or(default)
+        })
+    }
+
+    /// A number flag.
+    pub fn get_float(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: f64,
+    ) -> EvaluationDetails<'static, f64> {
+        self.typed(flag_key, ctx, FlagType::Float, |v| {
+            v.and_then(Value::as_f64).unwrap_or(default)
+        })
+    }
+
+    /// An object flag.
+    pub fn get_object(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        default: &Map<String, Value>,
+    ) -> EvaluationDetails<'static, Map<String, Value>> {
+        self.typed(flag_key, ctx, FlagType::Object, |v| {
+            v.and_then(Value::as_object).unwrap_or(default).clone()
+        })
+    }
+
+    fn typed<T>(
+        &self,
+        flag_key: &str,
+        ctx: &Context,
+        expected: FlagType,
+        value: impl FnOnce(Option<&Value>) -> T,
+    ) -> EvaluationDetails<'static, T> {
+        self.details(
+            SnapshotRef::Shared(self.snapshot()),
+            flag_key,
+            ctx,
+            expected,
+            &EvalOptions::default(),
+            value,
+        )
+    }
+
+    /// Evaluates every flag of the current snapshot for one context into `outcomes` (cleared
+    /// first; its allocation is reused) and logs nothing: the static-context path (DESIGN §7)
+    /// evaluates once per context, then logs what the app reads with
+    /// [`Client::record_read`]. Returns the snapshot the outcomes index.
+    pub fn evaluate_all(&self, ctx: &Context, outcomes: &mut Vec<Outcome>) -> Arc<Snapshot> {
+        let snapshot = self.snapshot();
+        self.evaluate_all_in(&snapshot, ctx, &EvalOptions::default(), outcomes);
+        snapshot
+    }
+
+    /// [`Client::evaluate_all`] against a snapshot the caller holds, with options; the clock
+    /// is read at most once for all flags.
+    pub fn evaluate_all_in(
+        &self,
+        snapshot: &Snapshot,
+        ctx: &Context,
+        options: &EvalOptions<'_>,
+        outcomes: &mut Vec<Outcome>,
+    ) {
+        outcomes.clear();
+        let call = self.call(options);
+        let count = u32::try_from(snapshot.flag_count()).unwrap_or(u32::MAX);
+        outcomes.extend((0..count).map(|flag| snapshot.outcome(flag, ctx, &call)));
+    }
+
+    /// Logs what the app's first read of an outcome means — its exposure (deduplicated) and its
+    /// decision (DESIGN §6) — after checking its value against `expected`, and returns the
+    /// outcome the app should act on (the caller's default with `TYPE_MISMATCH` when the value
+    /// has another type). `snapshot` and `ctx` are the ones the outcome was evaluated with.
+    pub fn record_read(
+        &self,
+        snapshot: &Snapshot,
+        ctx: &Context,
+        outcome: &Outcome,
+        expected: FlagType,
+    ) -> Outcome {
+        let mut outcome = outcome.clone();
+        check_type(snapshot, &mut outcome, expected);
+        self.log(snapshot, ctx, &outcome, &self.call(&EvalOptions::default()));
+        outcome
+    }
+
+    /// Evaluates every flag for one context and writes the payload a client built with
+    /// [`Client::from_precomputed`] serves — that user's values, variants, reasons and the
+    /// exposure and decision each logs when read; no rules, no other users' data — into `out`
+    /// (replacing its content, reusing its allocation). Logs nothing itself: the reading client
+    /// does, when the app reads the flag.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotReady`] when the client serves nothing yet.
+    pub fn precompute_into(
+        &self,
+        ctx: &Context,
+        options: &EvalOptions<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let snapshot = self.snapshot();
+        if !snapshot.is_ready() {
+            return Err(Error::new(
+                ErrorKind::NotReady,
+                "no config has been loaded yet",
+            ));
         }
-        events.queue.push(event());
+        let call = self.call(options);
+        let max_unit = self.limits.max_unit_bytes;
+        let count = u32::try_from(snapshot.flag_count()).unwrap_or(u32::MAX);
+        precomputed::write_payload(
+            out,
+            &snapshot,
+            (0..count).map(|flag| {
+                let outcome = snapshot.outcome(flag, ctx, &call);
+                let unit = snapshot.exposure_unit(ctx, &outcome, max_unit);
+                (outcome, unit)
+            }),
+        );
+        Ok(())
     }
 
-    fn log_decision(&self, details: &EvaluationDetails<'_, &Value>) {
-        let Some(decision) = &details.decision else {
-            return;
-        };
-        let variant = details.variant.unwrap_or("");
-        let key = bucketing::hash_parts(&[
-            decision.unit.as_bytes(),
-            &[0],
-            details.flag_key.as_bytes(),
-            &[0],
-            variant.as_bytes(),
-            &[0],
-            decision.policy_id.as_bytes(),
-            &[0],
-            decision.version.as_bytes(),
-            &[0],
-            decision.action.as_bytes(),
-            &[0],
-            decision.decision_key.as_bytes(),
-        ]);
-        self.log_once(key, || {
-            Event::Decision(DecisionEvent {
-                flag: details.flag_key.to_owned(),
-                variant: variant.to_owned(),
-                experiment: details.experiment.map(|e| e.key.to_owned()),
-                layer: details.experiment.and_then(|e| e.layer).map(str::to_owned),
-                unit: decision.unit.clone().into_owned(),
-                reason: details.reason.as_str(),
-                revision: self.revision().map(str::to_owned),
-                policy: format!("{}@{}", decision.policy_id, decision.version),
-                digest: decision.digest.to_owned(),
-                action: decision.action.to_owned(),
-                propensity: decision.propensity,
-                probabilities: decision.probabilities.clone(),
-                optimality_gap: decision.optimality_gap,
-                decision_key: decision.decision_key.to_owned(),
-                timestamp: self.clock.now().unix_millis(),
-            })
-        });
-    }
-
-    fn log_exposure(&self, details: &EvaluationDetails<'_, &Value>, unit: &str) {
-        let Some(experiment) = &details.experiment else {
-            return;
-        };
-        let variant = details.variant.unwrap_or("");
-        let key = bucketing::hash_parts(&[
-            unit.as_bytes(),
-            &[0],
-            details.flag_key.as_bytes(),
-            &[0],
-            experiment.key.as_bytes(),
-            &[0],
-            variant.as_bytes(),
-        ]);
-        self.log_once(key, || {
-            Event::Exposure(Exposure {
-                flag: details.flag_key.to_owned(),
-                variant: details.variant.map(str::to_owned),
-                experiment: experiment.key.to_owned(),
-                layer: experiment.layer.map(str::to_owned),
-                holdout: experiment.holdout.map(str::to_owned),
-                unit: unit.to_owned(),
-                reason: details.reason.as_str(),
-                revision: self.revision().map(str::to_owned),
-                timestamp: self.clock.now().unix_millis(),
-            })
-        });
+    /// [`Client::precompute_into`] as a new string.
+    ///
+    /// # Errors
+    /// As [`Client::precompute_into`].
+    pub fn precompute(&self, ctx: &Context) -> Result<String, Error> {
+        let mut out = Vec::new();
+        self.precompute_into(ctx, &EvalOptions::default(), &mut out)?;
+        // The writer writes JSON text only, which is UTF-8.
+        String::from_utf8(out)
+            .map_err(|_| Error::new(ErrorKind::InvalidJson, "internal error: payload not UTF-8"))
     }
 
     /// Queues an outcome event (a conversion, a guardrail metric) for `unit`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] for an empty name or unit; [`ErrorKind::LimitExceeded`]
+    /// for a name over [`Limits::max_track_name_bytes`], a unit over
+    /// [`Limits::max_unit_bytes`] or properties whose JSON is over
+    /// [`Limits::max_track_properties_bytes`] (or nested deeper than a context may be). Nothing
+    /// is queued then.
     pub fn track(
         &self,
         name: &str,
         unit: &str,
         value: Option<f64>,
         properties: Map<String, Value>,
-    ) {
-        let track = Track {
+    ) -> Result<(), Error> {
+        let limits = &self.limits;
+        if name.is_empty() || unit.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "track: the event name and the unit must not be empty",
+            ));
+        }
+        let over = |what: &str, len: usize, max: usize| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                format!("track: the {what} is {len} bytes, more than the limit of {max}"),
+            )
+        };
+        if name.len() > limits.max_track_name_bytes {
+            return Err(over("name", name.len(), limits.max_track_name_bytes));
+        }
+        if unit.len() > limits.max_unit_bytes {
+            return Err(over("unit", unit.len(), limits.max_unit_bytes));
+        }
+        let properties = Value::Object(properties);
+        if crate::context::json_depth(&properties) > crate::context::MAX_CONTEXT_DEPTH {
+            crate::context::drop_deep(properties);
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                "track: the properties are nested too deeply",
+            ));
+        }
+        let size = serde_json::to_vec(&properties).map_or(usize::MAX, |text| text.len());
+        if size > limits.max_track_properties_bytes {
+            return Err(over(
+                "properties' JSON",
+                size,
+                limits.max_track_properties_bytes,
+            ));
+        }
+        let Value::Object(properties) = properties else {
+            return Ok(());
+        };
+        let timestamp = self.clock.now().unix_millis();
+        self.log.track(Track {
             name: name.to_owned(),
             unit: unit.to_owned(),
             value: value.filter(|v| v.is_finite()),
             properties,
-            timestamp: self.clock.now().unix_millis(),
-        };
-        lock(&self.events).queue.push(Event::Track(track));
+            timestamp,
+        });
+        Ok(())
     }
 
     /// Takes every queued event, oldest first.
     pub fn drain_events(&self) -> Vec<Event> {
-        lock(&self.events).queue.drain()
+        self.log.drain()
     }
 
     /// Takes every queued event as one JSON array text (what hosts ship).
@@ -397,11 +563,12 @@ impl Client {
 
     /// Counters about the queue, deduplication and sticky assignments.
     pub fn stats(&self) -> Stats {
-        let events = lock(&self.events);
+        let counts = self.log.counts();
         Stats {
-            queued: events.queue.len(),
-            dropped: events.queue.dropped(),
-            deduplicated: events.deduplicated,
+            queued: counts.queued,
+            dropped: counts.dropped,
+            deduplicated: counts.deduplicated,
+            decisions: counts.decisions,
             sticky_assignments: lock(&self.sticky).len(),
         }
     }
@@ -411,86 +578,44 @@ impl Client {
         lock(&self.sticky).export().to_string()
     }
 
-    /// Restores sticky assignments from a snapshot made by [`Client::export_sticky`]. Entries of
-    /// experiments that are not running in the current config are ignored.
+    /// Restores sticky assignments from a snapshot made by [`Client::export_sticky`], and
+    /// returns how many of its entries the client now holds: entries of experiments the
+    /// current config has stopped, entries whose unit is over [`Limits::max_unit_bytes`], and
+    /// entries beyond the sticky capacity (the oldest go first) are not kept.
     ///
     /// # Errors
-    /// A malformed snapshot; nothing is imported then.
+    /// [`ErrorKind::LimitExceeded`] for a snapshot over
+    /// [`Limits::max_sticky_snapshot_bytes`]; a malformed snapshot
+    /// ([`ErrorKind::InvalidJson`], [`ErrorKind::InvalidConfig`]). Nothing is imported then.
     pub fn import_sticky(&self, snapshot: &str) -> Result<usize, Error> {
-        let mut store = lock(&self.sticky);
-        let count = store.import(snapshot)?;
-        if let Some(config) = self.config() {
-            store.retain_experiments(|key| config.experiment_is_running(key));
+        if snapshot.len() > self.limits.max_sticky_snapshot_bytes {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "sticky snapshot: {} bytes, more than the limit of {} \
+                     (max_sticky_snapshot_bytes)",
+                    snapshot.len(),
+                    self.limits.max_sticky_snapshot_bytes
+                ),
+            ));
         }
-        Ok(count)
-    }
-
-    // The typed getters pass `null` as the fallback and map it to their typed default: variant
-    // values are never null, so `null` can only be the fallback.
-
-    /// A boolean flag.
-    pub fn get_bool<'a>(
-        &'a self,
-        flag_key: &'a str,
-        ctx: &Context,
-        default: bool,
-    ) -> EvaluationDetails<'a, bool> {
-        let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::Boolean);
-        details.map(|v| v.as_bool().unwrap_or(default))
-    }
-
-    /// A string flag.
-    pub fn get_string<'a>(
-        &'a self,
-        flag_key: &'a str,
-        ctx: &Context,
-        default: &'a str,
-    ) -> EvaluationDetails<'a, &'a str> {
-        let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::String);
-        details.map(|v| v.as_str().unwrap_or(default))
-    }
-
-    /// An integer flag (an integer-valued number that fits `i64`).
-    pub fn get_int<'a>(
-        &'a self,
-        flag_key: &'a str,
-        ctx: &Context,
-        default: i64,
-    ) -> EvaluationDetails<'a, i64> {
-        let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::Integer);
-        details.map(|v| evaluation::as_integer(v).unwrap_or(default))
-    }
-
-    /// A number flag.
-    pub fn get_float<'a>(
-        &'a self,
-        flag_key: &'a str,
-        ctx: &Context,
-        default: f64,
-    ) -> EvaluationDetails<'a, f64> {
-        let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::Float);
-        details.map(|v| v.as_f64().unwrap_or(default))
-    }
-
-    /// An object flag.
-    pub fn get_object<'a>(
-        &'a self,
-        flag_key: &'a str,
-        ctx: &Context,
-        default: &'a Map<String, Value>,
-    ) -> EvaluationDetails<'a, &'a Map<String, Value>> {
-        let details = self.evaluate(flag_key, ctx, &Value::Null, FlagType::Object);
-        details.map(|v| v.as_object().unwrap_or(default))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_client_is_shareable_across_threads() {
-        fn is_send_sync<T: Send + Sync>() {}
-        is_send_sync::<Client>();
+        #[cfg(feature = "config")]
+        let current = self.snapshot();
+        #[cfg(feature = "config")]
+        let statuses = current
+            .config()
+            .map(crate::config::Config::experiment_statuses);
+        #[cfg(feature = "config")]
+        let stopped = |experiment: &str| {
+            statuses.as_ref().is_some_and(|s| {
+                matches!(
+                    s.get(experiment),
+                    Some(Some(crate::config::ExperimentStatus::Stopped))
+                )
+            })
+        };
+        #[cfg(not(feature = "config"))]
+        let stopped = |_: &str| false;
+        lock(&self.sticky).import(snapshot, self.limits.max_unit_bytes, stopped)
     }
 }

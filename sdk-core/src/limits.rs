@@ -1,7 +1,8 @@
 //! Hard limits against hostile or accidental oversized input.
 
-/// Limits applied when loading a config and compiling its rules. Each one, when exceeded, is a
-/// clear error naming the limit; nothing is truncated silently.
+/// Limits applied when loading a config and compiling its rules, and to the client's inputs
+/// (contexts, units, payloads, snapshots, events). Each one, when exceeded, is a clear error
+/// naming the limit; nothing is truncated silently.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Largest config document, in bytes.
@@ -23,6 +24,18 @@ pub struct Limits {
     pub max_policies: usize,
     /// Largest evaluation context accepted by [`crate::Context::from_json`], in bytes.
     pub max_context_bytes: usize,
+    /// Longest unit of randomisation, in bytes of UTF-8 (DESIGN §6): a longer unit is not a
+    /// valid unit (`INVALID_CONTEXT`, the experiment is skipped), so no event, sticky entry or
+    /// deduplication key holds more than this of user input.
+    pub max_unit_bytes: usize,
+    /// Largest precomputed payload a client accepts, in bytes.
+    pub max_payload_bytes: usize,
+    /// Largest sticky snapshot [`crate::Client::import_sticky`] accepts, in bytes.
+    pub max_sticky_snapshot_bytes: usize,
+    /// Longest `track` event name, in bytes.
+    pub max_track_name_bytes: usize,
+    /// Largest `track` properties object, in bytes of its JSON text.
+    pub max_track_properties_bytes: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +50,11 @@ impl Default for Limits {
             max_experiments: 5_000,
             max_policies: 1_000,
             max_context_bytes: 1024 * 1024,
+            max_unit_bytes: 1024,
+            max_payload_bytes: 8 * 1024 * 1024,
+            max_sticky_snapshot_bytes: 16 * 1024 * 1024,
+            max_track_name_bytes: 256,
+            max_track_properties_bytes: 16 * 1024,
         }
     }
 }

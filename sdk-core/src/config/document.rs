@@ -104,6 +104,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     }
 
     let mut flags: Vec<Named<_>> = Vec::with_capacity(flag_entries.len());
+    let mut disabled = Vec::with_capacity(flag_entries.len());
     let mut flag_index = fast_map(flag_entries.len());
     for (key, value, path, extra) in flag_entries {
         if flag_index.contains_key(key.as_str()) {
@@ -124,6 +125,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         let key: Box<str> = key.into();
         flag_index.insert(key.clone(), flags.len());
         flags.push((key, entity));
+        disabled.push(value.get("state").and_then(Value::as_str) == Some("DISABLED"));
     }
 
     let experiments = section(
@@ -157,7 +159,9 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
 
     let mut config = Config {
         revision,
+        set_metadata,
         flags,
+        disabled,
         flag_index,
         experiments,
         layers,

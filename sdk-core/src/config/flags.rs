@@ -27,7 +27,6 @@ pub(crate) struct Variant {
 /// A compiled flag.
 #[derive(Debug, Clone)]
 pub(crate) struct Flag {
-    pub(crate) state: FlagState,
     pub(crate) variants: Vec<Variant>,
     pub(crate) default_variant: Option<usize>,
     pub(crate) targeting: Option<Rule>,
@@ -88,8 +87,10 @@ pub(crate) fn parse_flag(
         .get("metadata")
         .and_then(|m| parse_metadata(m, &json_path::key(path, "metadata"), diags));
     let metadata = merge_metadata(set_metadata, own_metadata);
+    // The state is checked here; whether a flag is disabled is kept for every flag, broken or
+    // not, by the document loader (`Config::disabled`).
+    state?;
     Some(Flag {
-        state: state?,
         variants: variants?,
         default_variant: default_variant?,
         targeting: targeting?,
@@ -241,7 +242,9 @@ fn parse_default_variant(
 ) -> Option<Option<usize>> {
     let path = json_path::key(flag_path, "defaultVariant");
     match value {
+        // flagd reads an empty `defaultVariant` as "no default": the caller's default is served.
         None | Some(Value::Null) => Some(None),
+        Some(Value::String(name)) if name.is_empty() => Some(None),
         Some(Value::String(name)) => {
             // Without valid variants the flag is broken already; don't pile on a second message.
             let variants = variants.as_ref()?;

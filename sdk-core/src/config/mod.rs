@@ -13,8 +13,8 @@ mod policies;
 mod references;
 
 pub use diagnostics::{Diagnostic, Severity};
-pub(crate) use experiments::{Experiment, Holdout, Layer};
-pub(crate) use flags::{Flag, FlagState};
+pub(crate) use experiments::{Experiment, ExperimentStatus, Holdout, Layer};
+pub(crate) use flags::Flag;
 
 use crate::error::Error;
 use crate::hashing::FastMap;
@@ -45,7 +45,12 @@ pub(crate) type Named<T> = (Box<str>, Entity<T>);
 #[derive(Debug, Clone)]
 pub struct Config {
     revision: Option<String>,
+    /// The flag set's `metadata` (what flags that are not found or broken report).
+    pub(crate) set_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     pub(crate) flags: Vec<Named<Flag>>,
+    /// Per flag: whether its `state` is written `"DISABLED"`, known even when the flag is
+    /// broken (a disabled flag is served as disabled whatever else is wrong with it).
+    pub(crate) disabled: Vec<bool>,
     flag_index: FastMap<Box<str>, usize>,
     pub(crate) experiments: Vec<Named<Experiment>>,
     pub(crate) layers: Vec<Named<Layer>>,
@@ -93,13 +98,14 @@ impl Config {
         self.flags.iter().map(|(key, _)| &**key)
     }
 
-    /// Whether the config has a (non-broken) experiment `key` whose status is `running`.
-    pub(crate) fn experiment_is_running(&self, key: &str) -> bool {
-        self.experiments.iter().any(|(k, e)| {
-            &**k == key
-                && e.ready()
-                    .is_some_and(|e| e.status == experiments::ExperimentStatus::Running)
-        })
+    /// Every experiment's key with its status (`None` for a broken experiment), for checks
+    /// that visit many keys (sticky assignments) without scanning the list for each.
+    pub(crate) fn experiment_statuses(&self) -> FastMap<&str, Option<ExperimentStatus>> {
+        let mut statuses = crate::hashing::fast_map(self.experiments.len());
+        for (key, entity) in &self.experiments {
+            statuses.insert(&**key, entity.ready().map(|e| e.status));
+        }
+        statuses
     }
 
     /// A policy bundle by its key in `policies`: `Some(Err(message))` when it is broken.
@@ -113,12 +119,11 @@ impl Config {
             })
     }
 
-    /// A flag by key: `Some(Ok(flag))`, `Some(Err(message))` when broken, `None` when unknown.
-    pub(crate) fn flag(&self, key: &str) -> Option<Result<&Flag, &str>> {
-        let index = *self.flag_index.get(key)?;
-        self.flags.get(index).map(|(_, entity)| match entity {
-            Entity::Ready(flag) => Ok(flag),
-            Entity::Broken(message) => Err(message.as_str()),
-        })
+    /// The load error of the flag at `index`, when it is broken.
+    pub(crate) fn broken_message(&self, index: usize) -> Option<&str> {
+        match self.flags.get(index) {
+            Some((_, Entity::Broken(message))) => Some(message),
+            _ => None,
+        }
     }
 }

@@ -1,108 +1,17 @@
-//! The OpenFeature-shaped result of one evaluation.
+//! The OpenFeature-shaped result of one evaluation, for Rust callers.
 
 use std::borrow::Cow;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::{Map, Value};
 
+use super::codes::{ErrorCode, Reason};
+use super::outcome::Outcome;
+use crate::clock::Timestamp;
 use crate::policy::Decision;
-
-/// Why an evaluation returned what it did (OpenFeature's resolution reasons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// The flag has no targeting and no experiments: its default variant, always.
-    Static,
-    /// The flag's default variant (or the caller's default) after targeting and experiments
-    /// did not pick a variant.
-    Default,
-    /// The targeting rule picked the variant.
-    TargetingMatch,
-    /// An experiment assigned the variant.
-    Split,
-    /// The flag is disabled: the caller's default.
-    Disabled,
-    /// Something failed: the caller's default, with an [`ErrorCode`].
-    Error,
-}
-
-impl Reason {
-    /// The OpenFeature name: `STATIC`, `DEFAULT`, `TARGETING_MATCH`, `SPLIT`, `DISABLED`, `ERROR`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Static => "STATIC",
-            Reason::Default => "DEFAULT",
-            Reason::TargetingMatch => "TARGETING_MATCH",
-            Reason::Split => "SPLIT",
-            Reason::Disabled => "DISABLED",
-            Reason::Error => "ERROR",
-        }
-    }
-
-    /// The reason with OpenFeature name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Reason::Static,
-            Reason::Default,
-            Reason::TargetingMatch,
-            Reason::Split,
-            Reason::Disabled,
-            Reason::Error,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == name)
-    }
-}
-
-/// What failed (OpenFeature's error codes). Stable: bindings map each to a fixed code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// No config has been loaded yet.
-    ProviderNotReady,
-    /// The flag is not in the config.
-    FlagNotFound,
-    /// The flag (or something it depends on) failed to load.
-    ParseError,
-    /// The flag's value is not of the requested type.
-    TypeMismatch,
-    /// The unit of randomisation is missing from the context.
-    TargetingKeyMissing,
-    /// The context is unusable for this flag.
-    InvalidContext,
-    /// Any other failure (a rule that raised an error, a targeting result that is no variant).
-    General,
-}
-
-impl ErrorCode {
-    /// The OpenFeature name, e.g. `FLAG_NOT_FOUND`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::ProviderNotReady => "PROVIDER_NOT_READY",
-            ErrorCode::FlagNotFound => "FLAG_NOT_FOUND",
-            ErrorCode::ParseError => "PARSE_ERROR",
-            ErrorCode::TypeMismatch => "TYPE_MISMATCH",
-            ErrorCode::TargetingKeyMissing => "TARGETING_KEY_MISSING",
-            ErrorCode::InvalidContext => "INVALID_CONTEXT",
-            ErrorCode::General => "GENERAL",
-        }
-    }
-
-    /// The error code with OpenFeature name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            ErrorCode::ProviderNotReady,
-            ErrorCode::FlagNotFound,
-            ErrorCode::ParseError,
-            ErrorCode::TypeMismatch,
-            ErrorCode::TargetingKeyMissing,
-            ErrorCode::InvalidContext,
-            ErrorCode::General,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == name)
-    }
-}
+use crate::snapshot::Snapshot;
 
 /// The type a caller expects a flag's value to have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,41 +67,35 @@ pub(crate) fn as_integer(value: &Value) -> Option<i64> {
     (f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64).then_some(f as i64)
 }
 
-/// The result of evaluating one flag: OpenFeature's *evaluation details*. Borrowed from the
-/// client's config and the caller's default, so producing one allocates nothing on the common
-/// paths. Serializes to the camelCase JSON the CLI and bindings print, absent fields omitted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvaluationDetails<'a, T> {
-    /// The flag that was evaluated.
-    pub flag_key: &'a str,
-    /// The value: the variant's, or the caller's default.
-    pub value: T,
-    /// The variant served, when one was.
-    pub variant: Option<&'a str>,
-    /// Why this value.
-    pub reason: Reason,
-    /// What failed, when `reason` is [`Reason::Error`] (and for unit problems of experiments).
-    pub error_code: Option<ErrorCode>,
-    /// A human-readable explanation of the error (never contains context values).
-    pub error_message: Option<Cow<'a, str>>,
-    /// The flag's metadata merged over the flag set's.
-    pub flag_metadata: Option<&'a Map<String, Value>>,
-    /// The experiment that assigned the variant (or held the unit out), or the first one skipped
-    /// because the context had no valid unit.
-    pub experiment: Option<ExperimentDetails<'a>>,
-    /// When the variant runs a policy bundle: the decision it made (the chosen action's value
-    /// is `value`). Boxed: it is large, and most evaluations run no policy.
-    pub decision: Option<Box<Decision<'a>>>,
-}
-
 /// Per-call options of an evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EvalOptions<'o> {
     /// Mixed into a policy's draw for per-request randomisation (DESIGN §4); empty by default,
     /// so a unit gets the same draw on every call.
     pub decision_key: &'o str,
-    /// Restricts a policy to these action keys; their probabilities are renormalised.
+    /// Restricts a policy to these action keys; the exploration rule runs over them alone.
     pub eligible_actions: Option<&'o [&'o str]>,
+    /// The time the evaluation sees (schedules, `$flagd.timestamp`, event timestamps);
+    /// `None` reads the client's clock, once per call.
+    pub now: Option<Timestamp>,
+}
+
+/// The snapshot a result reads its strings from: borrowed from a caller that holds it, or held.
+#[derive(Debug, Clone)]
+pub(crate) enum SnapshotRef<'s> {
+    Borrowed(&'s Snapshot),
+    Shared(Arc<Snapshot>),
+}
+
+impl Deref for SnapshotRef<'_> {
+    type Target = Snapshot;
+
+    fn deref(&self) -> &Snapshot {
+        match self {
+            SnapshotRef::Borrowed(snapshot) => snapshot,
+            SnapshotRef::Shared(snapshot) => snapshot,
+        }
+    }
 }
 
 /// Which experiment applied to an evaluation, and how.
@@ -233,19 +136,127 @@ fn optional_field<S: SerializeStruct, T: Serialize>(
     }
 }
 
-impl<'a, T> EvaluationDetails<'a, T> {
+/// The result of evaluating one flag: OpenFeature's *evaluation details*. It holds (or borrows)
+/// the snapshot it came from, so its strings stay valid however the client is updated; the
+/// compact [`Outcome`] inside is what the bindings use. Serializes to the camelCase JSON the
+/// CLI and bindings print, absent fields omitted.
+#[derive(Debug, Clone)]
+pub struct EvaluationDetails<'s, T> {
+    snapshot: SnapshotRef<'s>,
+    outcome: Outcome,
+    /// The key asked for, when the snapshot has no such flag.
+    missing_key: Option<Box<str>>,
+    /// The value: the variant's (or the chosen action's), or the caller's default.
+    pub value: T,
+    /// Why this value.
+    pub reason: Reason,
+    /// What failed, when `reason` is [`Reason::Error`].
+    pub error_code: Option<ErrorCode>,
+}
+
+impl<'s, T> EvaluationDetails<'s, T> {
+    pub(crate) fn new(
+        snapshot: SnapshotRef<'s>,
+        outcome: Outcome,
+        flag_key: &str,
+        value: T,
+    ) -> Self {
+        Self {
+            missing_key: outcome.flag.is_none().then(|| flag_key.into()),
+            reason: outcome.reason,
+            error_code: outcome.error_code,
+            snapshot,
+            outcome,
+            value,
+        }
+    }
+
+    /// The flag that was evaluated.
+    pub fn flag_key(&self) -> &str {
+        match (&self.missing_key, self.outcome.flag) {
+            (Some(key), _) => key,
+            (None, Some(flag)) => self.snapshot.flag_key(flag).unwrap_or(""),
+            (None, None) => "",
+        }
+    }
+
+    /// The variant served, when one was.
+    pub fn variant(&self) -> Option<&str> {
+        self.snapshot
+            .variant_name(self.outcome.flag?, self.outcome.variant?)
+    }
+
+    /// A human-readable explanation of the error (never contains context values).
+    pub fn error_message(&self) -> Option<&str> {
+        self.snapshot.error_message(&self.outcome)
+    }
+
+    /// The flag's metadata merged over the flag set's (the set's alone for a flag that is not
+    /// found or failed to load, as flagd reports it).
+    pub fn flag_metadata(&self) -> Option<&Map<String, Value>> {
+        if self.snapshot.is_ready() {
+            self.snapshot.flag_metadata(self.outcome.flag)
+        } else {
+            None
+        }
+    }
+
+    /// The experiment that assigned the variant (or held the unit out), or the first one
+    /// skipped because the context had no valid unit.
+    pub fn experiment(&self) -> Option<ExperimentDetails<'_>> {
+        let experiment = self.outcome.experiment?;
+        Some(ExperimentDetails {
+            key: self.snapshot.experiment_key(experiment)?,
+            layer: self.snapshot.experiment_layer(experiment),
+            holdout: self
+                .outcome
+                .holdout
+                .and_then(|h| self.snapshot.holdout_key(h)),
+            skipped: self.outcome.skipped,
+        })
+    }
+
+    /// When the variant runs a policy bundle: the decision it made (the chosen action's value
+    /// is `value`).
+    pub fn decision(&self) -> Option<Decision<'_>> {
+        let d = self.outcome.decision.as_ref()?;
+        let snapshot = &*self.snapshot;
+        Some(Decision {
+            policy_id: snapshot.policy_id(d.policy)?,
+            version: snapshot.policy_version(d.policy)?,
+            digest: snapshot.policy_digest(d.policy)?,
+            decision_key: &d.decision_key,
+            unit: Cow::Borrowed(&d.unit),
+            draw: d.draw,
+            action: snapshot.action_key(d.policy, d.action)?,
+            action_index: d.action as usize,
+            value: snapshot.action_value(d.policy, d.action)?,
+            propensity: d.propensity,
+            probabilities: Cow::Borrowed(&d.probabilities),
+            scores: Cow::Borrowed(&d.scores),
+            optimality_gap: d.optimality_gap,
+        })
+    }
+
+    /// The compact outcome (indexes into [`EvaluationDetails::snapshot`]).
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// The snapshot the evaluation read.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
     /// The same details with the value mapped.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> EvaluationDetails<'a, U> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> EvaluationDetails<'s, U> {
         EvaluationDetails {
-            flag_key: self.flag_key,
+            snapshot: self.snapshot,
+            outcome: self.outcome,
+            missing_key: self.missing_key,
             value: f(self.value),
-            variant: self.variant,
             reason: self.reason,
             error_code: self.error_code,
-            error_message: self.error_message,
-            flag_metadata: self.flag_metadata,
-            experiment: self.experiment,
-            decision: self.decision,
         }
     }
 }
@@ -253,15 +264,15 @@ impl<'a, T> EvaluationDetails<'a, T> {
 impl<T: Serialize> Serialize for EvaluationDetails<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("EvaluationDetails", 9)?;
-        s.serialize_field("key", self.flag_key)?;
+        s.serialize_field("key", self.flag_key())?;
         s.serialize_field("value", &self.value)?;
-        optional_field(&mut s, "variant", self.variant)?;
+        optional_field(&mut s, "variant", self.variant())?;
         s.serialize_field("reason", self.reason.as_str())?;
         optional_field(&mut s, "errorCode", self.error_code.map(ErrorCode::as_str))?;
-        optional_field(&mut s, "errorMessage", self.error_message.as_deref())?;
-        optional_field(&mut s, "flagMetadata", self.flag_metadata)?;
-        optional_field(&mut s, "experiment", self.experiment.as_ref())?;
-        optional_field(&mut s, "decision", self.decision.as_ref())?;
+        optional_field(&mut s, "errorMessage", self.error_message())?;
+        optional_field(&mut s, "flagMetadata", self.flag_metadata())?;
+        optional_field(&mut s, "experiment", self.experiment())?;
+        optional_field(&mut s, "decision", self.decision())?;
         s.end()
     }
 }

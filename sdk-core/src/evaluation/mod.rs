@@ -1,8 +1,16 @@
-//! Flag evaluation (DESIGN §3): OpenFeature evaluation details from a compiled config.
+//! Flag evaluation (DESIGN §3): compact [`Outcome`]s from a snapshot, and OpenFeature
+//! evaluation details built on them.
 
+pub(crate) mod call;
+mod codes;
 mod details;
-mod flag;
+#[cfg(feature = "config")]
+pub(crate) mod flag;
+mod outcome;
+pub(crate) mod typed;
 
-pub(crate) use details::as_integer;
-pub use details::{ErrorCode, EvalOptions, EvaluationDetails, ExperimentDetails, FlagType, Reason};
-pub(crate) use flag::{resolve, Inputs};
+pub use codes::{ErrorCode, Reason};
+pub(crate) use details::{as_integer, SnapshotRef};
+pub use details::{EvalOptions, EvaluationDetails, ExperimentDetails, FlagType};
+pub(crate) use outcome::Message;
+pub use outcome::{Outcome, OutcomeDecision};

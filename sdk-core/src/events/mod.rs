@@ -2,16 +2,19 @@
 //! no I/O. Hosts drain the queue and ship the events on a timer, on size, and when the app goes
 //! to the background.
 
+mod log;
 mod lru;
 mod queue;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub(crate) use lru::LruSet;
-pub(crate) use queue::EventQueue;
+pub(crate) use log::EventLog;
 
-/// One event for the host to ship. Serializes to JSON with a `type` of `exposure` or `track`.
+/// One event for the host to ship. Serializes to JSON with a `type` of `exposure`, `decision` or
+/// `track`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 #[non_exhaustive]
@@ -24,64 +27,82 @@ pub enum Event {
     Track(Track),
 }
 
-/// A unit saw the variant an experiment assigned it. Logged once per (unit, flag, experiment,
-/// variant) while that combination stays in the deduplication window.
+/// A unit saw the variant an experiment assigned it (DESIGN §6). Logged once per (unit, flag,
+/// experiment, variant) while that combination stays in the deduplication window — also when
+/// the assigned arm then failed, with the error code: the failure is an outcome of that arm.
+///
+/// Names are shared with the snapshot they came from (`Arc<str>`), so logging copies no
+/// strings but the unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Exposure {
     /// The flag evaluated.
-    pub flag: String,
-    /// The variant served (absent when the caller's default was served).
+    pub flag: Arc<str>,
+    /// The variant the experiment assigned (the default variant for a held-out unit); absent
+    /// when a held-out unit met a flag without a default variant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+    pub variant: Option<Arc<str>>,
     /// The experiment that assigned it.
-    pub experiment: String,
+    pub experiment: Arc<str>,
     /// The experiment's layer, when it has an explicit one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<String>,
+    pub layer: Option<Arc<str>>,
     /// The holdout that caught the unit: it saw the default variant as the holdout's control.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub holdout: Option<String>,
+    pub holdout: Option<Arc<str>>,
     /// The unit of randomisation, normalised (DESIGN §4).
     pub unit: String,
-    /// `SPLIT`, or `DEFAULT` for a held-out unit.
+    /// `SPLIT`, `DEFAULT` for a held-out unit, or `ERROR` when the arm failed.
     pub reason: &'static str,
+    /// What failed when the assigned arm could not be served (a policy error, a value of the
+    /// wrong type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<&'static str>,
     /// The config's `revision`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<Arc<str>>,
     /// When, from the host clock: milliseconds since the Unix epoch.
     pub timestamp: i64,
 }
 
 /// A policy decision (DESIGN §6): the exposure's fields plus what the policy chose and with
-/// which probability. Logged once per (unit, flag, variant, policy, action, decision key) while
-/// that combination stays in the deduplication window.
+/// which probability. Every decision is logged — never deduplicated, and not in the exposure's
+/// deduplication window — since each carries its own propensity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DecisionEvent {
     /// The flag evaluated.
-    pub flag: String,
+    pub flag: Arc<str>,
     /// The variant whose policy ran.
-    pub variant: String,
+    pub variant: Arc<str>,
     /// The experiment that assigned the variant, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub experiment: Option<String>,
+    pub experiment: Option<Arc<str>>,
     /// That experiment's layer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<String>,
-    /// The unit the policy's draw used, normalised.
+    pub layer: Option<Arc<str>>,
+    /// The holdout that caught the unit, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<Arc<str>>,
+    /// The experiment's unit when an experiment assigned the variant, else the policy's.
     pub unit: String,
+    /// The policy's own unit, when it differs from `unit` (the bundle draws on another context
+    /// path than the experiment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_unit: Option<String>,
     /// The evaluation's reason (`SPLIT`, `TARGETING_MATCH`, `STATIC`, ...).
     pub reason: &'static str,
     /// The config's `revision`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<Arc<str>>,
     /// `<policy id>@<version>`.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// The bundle's canonical digest.
-    pub digest: String,
+    pub digest: Arc<str>,
     /// The chosen action's key.
-    pub action: String,
+    pub action: Arc<str>,
     /// `p(action | context)`.
     pub propensity: f64,
     /// Every action's probability, in bundle order.
@@ -96,6 +117,7 @@ pub struct DecisionEvent {
 
 /// An outcome reported by the host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Track {
     /// The metric's name (`purchase`, `refund`, `latency_ms`).
     pub name: String,
@@ -121,6 +143,8 @@ pub struct Stats {
     pub dropped: u64,
     /// Exposures not queued because the same one was logged recently.
     pub deduplicated: u64,
+    /// Decision events queued since the client started (every decision is logged).
+    pub decisions: u64,
     /// Sticky assignments held for the host to persist.
     pub sticky_assignments: usize,
 }

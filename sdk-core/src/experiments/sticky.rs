@@ -1,17 +1,35 @@
 //! Sticky assignments: a unit keeps the variant it was first assigned while weights or layer
-//! ranges change, until the experiment stops. The store lives in the client; the host persists
-//! it as a compact snapshot (browser localStorage, mobile preferences).
+//! ranges change, until the experiment stops. The store lives in the client beside the snapshot
+//! and survives updates; the host persists it as a compact snapshot (browser localStorage,
+//! mobile preferences).
+//!
+//! When assignments are forgotten (DESIGN §6; issue "a core that cannot lose data"):
+//! - an experiment the config marks `stopped` forgets them at the next update;
+//! - an experiment that is broken in the config (a typo in its allocation) or paused (`draft`)
+//!   keeps them: fixing it must not re-randomise its units;
+//! - an experiment missing from the config keeps them for [`ABSENT_GRACE_MILLIS`] of host time
+//!   (a rollback, a config split across deploys), counted from the first update that lacked it;
+//!   an update after that forgets them, as an experiment gone for good;
+//! - the store holds at most its capacity; when full, the oldest assignment goes first.
 
 use std::collections::VecDeque;
 
 use serde_json::{json, Value};
 
-use crate::bucketing;
+use crate::bucketing::hash_parts_seeded;
+#[cfg(feature = "config")]
+use crate::clock::Timestamp;
+#[cfg(feature = "config")]
+use crate::config::{Config, ExperimentStatus};
 use crate::error::{Error, ErrorKind};
 use crate::hashing::{fast_map, FastMap};
 
 /// Snapshot format version.
 const SNAPSHOT_VERSION: u64 = 1;
+
+/// How long an experiment may be missing from the config before its assignments are forgotten:
+/// one day of host time.
+pub(crate) const ABSENT_GRACE_MILLIS: i64 = 24 * 60 * 60 * 1000;
 
 /// What a sticky unit was assigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,21 +52,28 @@ pub(crate) struct StickyStore {
     /// Keys in insertion order, for eviction. May hold keys already removed (skipped lazily).
     order: VecDeque<u64>,
     capacity: usize,
-}
-
-/// The key of an (experiment, unit) pair: the normative hash with the experiment as the salt,
-/// so looking an assignment up allocates nothing.
-fn key(experiment: &str, unit: &str) -> u64 {
-    bucketing::hash(experiment, unit)
+    /// Keys the hash of (experiment, unit) pairs (host entropy).
+    seed: u64,
+    /// Experiments with assignments that the config lacked, since when (milliseconds of host
+    /// time).
+    absent_since: FastMap<Box<str>, i64>,
 }
 
 impl StickyStore {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, seed: u64) -> Self {
         Self {
             entries: fast_map(0),
             order: VecDeque::new(),
             capacity: capacity.max(1),
+            seed,
+            absent_since: fast_map(0),
         }
+    }
+
+    /// The key of an (experiment, unit) pair: a seeded hash, so looking an assignment up
+    /// allocates nothing and crafted units cannot collide on purpose.
+    fn key(&self, experiment: &str, unit: &str) -> u64 {
+        hash_parts_seeded(&[experiment.as_bytes(), &[0], unit.as_bytes()], self.seed)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -57,13 +82,13 @@ impl StickyStore {
 
     pub(crate) fn get(&self, experiment: &str, unit: &str) -> Option<&StickyAssignment> {
         self.entries
-            .get(&key(experiment, unit))
+            .get(&self.key(experiment, unit))
             .filter(|e| &*e.experiment == experiment && &*e.unit == unit)
             .map(|e| &e.assignment)
     }
 
     pub(crate) fn put(&mut self, experiment: &str, unit: &str, assignment: StickyAssignment) {
-        let k = key(experiment, unit);
+        let k = self.key(experiment, unit);
         let entry = Entry {
             experiment: experiment.into(),
             unit: unit.into(),
@@ -80,16 +105,50 @@ impl StickyStore {
                 None => break,
             }
         }
-        // Keys of removed entries linger in `order`; compact when they dominate.
-        if self.order.len() > self.capacity * 2 {
+        // Keys of removed entries linger in `order`; compact when they dominate. (`capacity`
+        // is clamped far below usize::MAX / 2 by the client.)
+        if self.order.len() > self.capacity.saturating_mul(2) {
             let entries = &self.entries;
             self.order.retain(|k| entries.contains_key(k));
         }
     }
 
-    /// Forgets every assignment of experiments for which `keep` is false (stopped or removed).
-    pub(crate) fn retain_experiments(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.entries.retain(|_, e| keep(&e.experiment));
+    /// Applies a new config (see the module docs): forgets the assignments of stopped
+    /// experiments and of experiments missing for longer than the grace period.
+    #[cfg(feature = "config")]
+    pub(crate) fn retain_for(&mut self, config: &Config, now: Timestamp) {
+        let statuses = config.experiment_statuses();
+        let mut forget: Vec<Box<str>> = Vec::new();
+        let mut seen: FastMap<&str, ()> = fast_map(0);
+        for entry in self.entries.values() {
+            if seen.insert(&entry.experiment, ()).is_some() {
+                continue;
+            }
+            match statuses.get(&*entry.experiment) {
+                Some(Some(ExperimentStatus::Stopped)) => forget.push(entry.experiment.clone()),
+                Some(_) => {}
+                None => {
+                    let since = *self
+                        .absent_since
+                        .entry(entry.experiment.clone())
+                        .or_insert(now.unix_millis());
+                    if now.unix_millis().saturating_sub(since) > ABSENT_GRACE_MILLIS {
+                        forget.push(entry.experiment.clone());
+                    }
+                }
+            }
+        }
+        self.absent_since
+            .retain(|experiment, _| !statuses.contains_key(&**experiment));
+        if forget.is_empty() {
+            return;
+        }
+        let forget: FastMap<Box<str>, ()> = forget.into_iter().map(|e| (e, ())).collect();
+        self.entries
+            .retain(|_, e| !forget.contains_key(&e.experiment));
+        for experiment in forget.keys() {
+            self.absent_since.remove(experiment);
+        }
         let entries = &self.entries;
         self.order.retain(|k| entries.contains_key(k));
     }
@@ -109,12 +168,19 @@ impl StickyStore {
         json!({"v": SNAPSHOT_VERSION, "assignments": assignments})
     }
 
-    /// Adds the assignments of a snapshot (later entries win; the capacity still applies).
+    /// Adds the assignments of a snapshot (later entries win; the capacity still applies) and
+    /// returns how many of them the store holds afterwards. Entries of experiments `stopped`
+    /// says are stopped, and entries whose unit is empty or over `max_unit_bytes`, are skipped.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidJson`] / [`ErrorKind::InvalidConfig`] for a malformed snapshot, with
     /// nothing imported.
-    pub(crate) fn import(&mut self, snapshot: &str) -> Result<usize, Error> {
+    pub(crate) fn import(
+        &mut self,
+        snapshot: &str,
+        max_unit_bytes: usize,
+        stopped: impl Fn(&str) -> bool,
+    ) -> Result<usize, Error> {
         let bad = |message: String| Error::new(ErrorKind::InvalidConfig, message);
         let value: Value = serde_json::from_str(snapshot)
             .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("sticky snapshot: {e}")))?;
@@ -126,18 +192,16 @@ impl StickyStore {
         let Some(items) = value.get("assignments").and_then(Value::as_array) else {
             return Err(bad("sticky snapshot: assignments must be an array".into()));
         };
-        let mut parsed = Vec::with_capacity(items.len());
+        let mut parsed = Vec::with_capacity(items.len().min(self.capacity));
         for (i, item) in items.iter().enumerate() {
             let fields: Option<Vec<&str>> = item
                 .as_array()
-                .map(|a| a.iter().map(Value::as_str).collect())
-                .and_then(|a: Option<Vec<&str>>| a);
-            match fields.as_deref() {
-                Some([experiment, unit, variant]) => {
-                    parsed.push((*experiment, *unit, *variant, None))
-                }
+                .filter(|a| a.len() <= 4)
+                .and_then(|a| a.iter().map(Value::as_str).collect());
+            let entry = match fields.as_deref() {
+                Some([experiment, unit, variant]) => (*experiment, *unit, *variant, None),
                 Some([experiment, unit, variant, holdout]) => {
-                    parsed.push((*experiment, *unit, *variant, Some(*holdout)));
+                    (*experiment, *unit, *variant, Some(*holdout))
                 }
                 _ => {
                     return Err(bad(format!(
@@ -145,17 +209,28 @@ impl StickyStore {
                          [experiment, unit, variant, holdout] strings"
                     )))
                 }
-            }
-        }
-        let count = parsed.len();
-        for (experiment, unit, variant, holdout) in parsed {
-            let assignment = StickyAssignment {
-                variant: variant.into(),
-                holdout: holdout.map(Into::into),
             };
-            self.put(experiment, unit, assignment);
+            parsed.push(entry);
         }
-        Ok(count)
+        let usable = |(experiment, unit, _, _): &(&str, &str, &str, Option<&str>)| {
+            !unit.is_empty() && unit.len() <= max_unit_bytes && !stopped(experiment)
+        };
+        // Only the newest `capacity` usable entries could stay; the older ones are never put.
+        let usable: Vec<_> = parsed.into_iter().filter(usable).collect();
+        let skip = usable.len().saturating_sub(self.capacity);
+        let mut keys: FastMap<u64, ()> = fast_map(usable.len() - skip);
+        for (experiment, unit, variant, holdout) in usable.into_iter().skip(skip) {
+            keys.insert(self.key(experiment, unit), ());
+            self.put(
+                experiment,
+                unit,
+                StickyAssignment {
+                    variant: variant.into(),
+                    holdout: holdout.map(Into::into),
+                },
+            );
+        }
+        Ok(keys.keys().filter(|k| self.entries.contains_key(k)).count())
     }
 }
 
@@ -172,7 +247,7 @@ mod tests {
 
     #[test]
     fn keeps_at_most_capacity_forgetting_the_oldest() {
-        let mut store = StickyStore::new(2);
+        let mut store = StickyStore::new(2, 7);
         store.put("e", "u1", assignment("a"));
         store.put("e", "u2", assignment("b"));
         store.put("e", "u3", assignment("c"));
@@ -188,7 +263,7 @@ mod tests {
 
     #[test]
     fn snapshot_round_trips() {
-        let mut store = StickyStore::new(10);
+        let mut store = StickyStore::new(10, 1);
         store.put("e1", "u1", assignment("a"));
         store.put(
             "e2",
@@ -203,30 +278,47 @@ mod tests {
             snapshot,
             r#"{"v":1,"assignments":[["e1","u1","a"],["e2","u1","control","h"]]}"#
         );
-        let mut copy = StickyStore::new(10);
-        assert_eq!(copy.import(&snapshot), Ok(2));
+        // Another seed: the same assignments under other keys.
+        let mut copy = StickyStore::new(10, 2);
+        assert_eq!(copy.import(&snapshot, 1024, |_| false), Ok(2));
         assert_eq!(copy.get("e2", "u1"), store.get("e2", "u1"));
         assert_eq!(copy.get("e1", "u1"), Some(&assignment("a")));
     }
 
     #[test]
     fn malformed_snapshots_import_nothing() {
-        let mut store = StickyStore::new(10);
-        assert!(store.import("[]").is_err());
-        assert!(store.import(r#"{"v": 2, "assignments": []}"#).is_err());
+        let mut store = StickyStore::new(10, 0);
+        assert!(store.import("[]", 1024, |_| false).is_err());
         assert!(store
-            .import(r#"{"v": 1, "assignments": [["e", "u", "a"], ["e", 1, "a"]]}"#)
+            .import(r#"{"v": 2, "assignments": []}"#, 1024, |_| false)
+            .is_err());
+        assert!(store
+            .import(
+                r#"{"v": 1, "assignments": [["e", "u", "a"], ["e", 1, "a"]]}"#,
+                1024,
+                |_| false
+            )
             .is_err());
         assert_eq!(store.len(), 0);
     }
 
+    /// Issue 8, item 8: a 1,000,000-entry snapshot returned Ok(1000000) while 10,000 were kept.
     #[test]
-    fn retain_forgets_stopped_experiments() {
-        let mut store = StickyStore::new(10);
-        store.put("keep", "u", assignment("a"));
-        store.put("stop", "u", assignment("b"));
-        store.retain_experiments(|e| e == "keep");
-        assert_eq!(store.len(), 1);
-        assert_eq!(store.get("stop", "u"), None);
+    fn import_counts_what_is_kept() {
+        let mut store = StickyStore::new(100, 3);
+        let entries: Vec<Value> = (0..1000)
+            .map(|i| json!(["e", format!("u{i}"), "a"]))
+            .chain([
+                json!(["stopped", "u", "a"]),
+                json!(["e", "x".repeat(2000), "a"]),
+            ])
+            .collect();
+        let snapshot = json!({"v": 1, "assignments": entries}).to_string();
+        let kept = store.import(&snapshot, 1024, |e| e == "stopped").unwrap();
+        assert_eq!(kept, 100);
+        assert_eq!(store.len(), 100);
+        assert_eq!(store.get("e", "u999"), Some(&assignment("a")));
+        assert_eq!(store.get("e", "u899"), None);
+        assert_eq!(store.get("stopped", "u"), None);
     }
 }

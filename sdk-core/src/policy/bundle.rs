@@ -72,7 +72,7 @@ impl Action {
 /// }"#)?;
 /// let ctx = Context::from_json(r#"{"targetingKey": "user-1", "age": 25}"#)?;
 /// let decision = bundle.decide(&ctx, "", None)?;
-/// assert_eq!(decision.probabilities, vec![0.1, 0.9]);
+/// assert_eq!(decision.probabilities[..], [0.1, 0.9]);
 /// assert_eq!(decision.propensity, decision.probabilities[decision.action_index]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -262,6 +262,11 @@ impl Bundle {
         &self.unit_path
     }
 
+    /// Every context path the bundle reads (its unit and its features' sources), as written.
+    pub(crate) fn context_paths(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys.paths()
+    }
+
     /// The salt of the policy draw (default `policy/<id>`).
     pub fn salt(&self) -> &str {
         &self.salt
@@ -276,7 +281,7 @@ impl Bundle {
     pub fn features(&self, ctx: &Context) -> Vec<f64> {
         let mut x = vec![0.0; self.features.width()];
         self.keys
-            .resolve(ctx.as_value(), |found| self.features.build(found, &mut x));
+            .resolve(ctx, |found| self.features.build(found, &mut x));
         x
     }
 
@@ -290,7 +295,7 @@ impl Bundle {
     pub fn raw_scores(&self, ctx: &Context) -> Result<Vec<f64>, DecisionError> {
         let mut scores = vec![0.0; self.actions.len()];
         self.keys
-            .resolve(ctx.as_value(), |found| self.score(found, &mut scores, true));
+            .resolve(ctx, |found| self.score(found, &mut scores, true));
         Ok(scores)
     }
 
@@ -316,13 +321,12 @@ impl Bundle {
         decision_key: &'a str,
         eligible: Option<&[&str]>,
     ) -> Result<Decision<'a>, DecisionError> {
-        let (unit, eligible, scores, probabilities) =
-            self.keys.resolve(ctx.as_value(), |found| {
-                let unit = normalize_unit(self.unit.get(found))?;
-                let eligible = self.eligible(eligible)?;
-                let (scores, probabilities) = self.probabilities(found, &eligible)?;
-                Ok::<_, DecisionError>((unit, eligible, scores, probabilities))
-            })?;
+        let (unit, eligible, scores, probabilities) = self.keys.resolve(ctx, |found| {
+            let unit = normalize_unit(self.unit.get(found))?;
+            let eligible = self.eligible(eligible)?;
+            let (scores, probabilities) = self.probabilities(found, &eligible)?;
+            Ok::<_, DecisionError>((unit, eligible, scores, probabilities))
+        })?;
         let draw = policy_draw(&self.salt, &unit, decision_key);
         let action_index = walk(&probabilities, draw).ok_or(DecisionError::NoEligibleAction)?;
         let action = self
@@ -342,8 +346,8 @@ impl Bundle {
             action_index,
             value: &action.value,
             propensity: probabilities.get(action_index).copied().unwrap_or(0.0),
-            probabilities,
-            scores,
+            probabilities: probabilities.into(),
+            scores: scores.into(),
             optimality_gap,
         })
     }
@@ -400,6 +404,8 @@ impl Bundle {
         read::reject_unknown(map, path, &["context", "probabilities"])?;
         let context = read::required(map, "context", path, "the context object")?;
         read::object(context, path.key("context"), "`context`")?;
+        let context = Context::from_value(context.clone())
+            .map_err(|e| path.key("context").error(e.message().to_owned()))?;
         let expected_path = path.key("probabilities");
         let mut expected = Vec::new();
         read::numbers_into(
@@ -412,7 +418,7 @@ impl Bundle {
         let eligible = self.all;
         let (_, actual) = self
             .keys
-            .resolve(context, |found| self.probabilities(found, &eligible))
+            .resolve(&context, |found| self.probabilities(found, &eligible))
             .map_err(|e| path.error(format!("self-check vector {i} fails: {e}")))?;
         for (a, (got, want)) in actual.iter().zip(&expected).enumerate() {
             if (got - want).abs() > VECTOR_TOLERANCE || got.is_nan() {

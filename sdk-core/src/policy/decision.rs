@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One decision of a [`super::Bundle`]. Borrows the bundle (keys, value, identity), the context
-/// (the unit) and the decision key, so making it copies only the two vectors.
+/// (the unit) and the decision key, so making it allocates only the two vectors; a decision read
+/// back from an evaluation's details borrows those too.
 ///
 /// Serializes to camelCase JSON:
 /// `{"policyId", "version", "digest", "decisionKey", "unit", "draw", "action", "actionIndex",
@@ -38,10 +39,10 @@ pub struct Decision<'a> {
     /// exactly as in `probabilities`.
     pub propensity: f64,
     /// The probability of every action in bundle order (0 for ineligible actions).
-    pub probabilities: Vec<f64>,
+    pub probabilities: Cow<'a, [f64]>,
     /// The score of every action in bundle order, as exploration saw them (trees: after the
     /// bundle's link).
-    pub scores: Vec<f64>,
+    pub scores: Cow<'a, [f64]>,
     /// The best eligible score minus the chosen action's score (0 when the best was chosen).
     pub optimality_gap: f64,
 }

@@ -1,15 +1,18 @@
 //! Reading a bundle's context paths in one pass.
 //!
-//! A bundle reads tens of top-level context keys per decision. `Map::get` hashes each with
-//! SipHash (serde_json's map), about 25 ns apiece, which alone would exceed the decision budget
-//! (DESIGN §8). Instead the bundle interns every key it reads at load into a small
-//! open-addressing table, and a decision walks the context's entries once, matching each key
-//! against the table with a multiplicative hash. When the context is much larger than the set of keys the bundle
-//! reads, looking the keys up one by one is cheaper, so that is done instead.
+//! A bundle reads tens of top-level context attributes per decision; looking each one up by
+//! name would alone exceed the decision budget (DESIGN §8). Instead the bundle interns every
+//! top-level key it reads at load into a small open-addressing table, and a decision walks the
+//! context's attributes once, matching each name against the table with a multiplicative hash.
+//! When the context is much larger than the set of keys the bundle reads, looking the keys up
+//! one by one is cheaper, so that is done instead. Paths below the top level are then walked
+//! with the one path resolver (`crate::context::path`, JSON Logic `var` semantics).
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::context::{path, Context};
 
 /// Slots up to this many are resolved into a stack buffer.
 const STACK_SLOTS: usize = 64;
@@ -23,26 +26,20 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-/// A context path resolved through the bundle's key table: the whole path as a top-level key
-/// first, else the first segment's value walked through nested objects (docs/policy-bundles.md:
-/// "a top-level key that itself contains dots is matched first").
+/// A context path resolved through the bundle's key table: its first segment's slot, and the
+/// segments below it (`user.id` is the `id` of the attribute `user`, as `{"var": "user.id"}`
+/// reads it).
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
-    literal: usize,
-    nested: Option<(usize, Box<[Box<str>]>)>,
+    first: usize,
+    rest: Box<[Box<str>]>,
 }
 
 impl Source {
     /// The value at this path, from the slots [`Keys::resolve`] filled.
     pub(crate) fn get<'x>(&self, found: &[Option<&'x Value>]) -> Option<&'x Value> {
-        if let Some(value) = found.get(self.literal).copied().flatten() {
-            return Some(value);
-        }
-        let (first, rest) = self.nested.as_ref()?;
-        rest.iter()
-            .try_fold(found.get(*first).copied().flatten()?, |value, segment| {
-                value.get(&**segment)
-            })
+        let top = found.get(self.first).copied().flatten()?;
+        path::walk(top, self.rest.iter().map(|s| &**s))
     }
 }
 
@@ -51,6 +48,8 @@ impl Source {
 pub(crate) struct KeysBuilder {
     keys: Vec<Box<str>>,
     slots: HashMap<Box<str>, usize>,
+    /// Every path the bundle reads, as written.
+    paths: Vec<Box<str>>,
 }
 
 impl KeysBuilder {
@@ -64,14 +63,15 @@ impl KeysBuilder {
         slot
     }
 
-    /// Interns the keys a context path needs.
-    pub(crate) fn source(&mut self, path: &str) -> Source {
-        let literal = self.intern(path);
-        let nested = path.split_once('.').map(|(first, _)| {
-            let rest = path.split('.').skip(1).map(Box::from).collect();
-            (self.intern(first), rest)
-        });
-        Source { literal, nested }
+    /// Interns the top-level key a context path needs.
+    pub(crate) fn source(&mut self, text: &str) -> Source {
+        self.paths.push(text.into());
+        let mut segments = path::dotted(text);
+        let first = self.intern(segments.next().unwrap_or(""));
+        Source {
+            first,
+            rest: segments.map(Box::from).collect(),
+        }
     }
 
     pub(crate) fn build(self) -> Keys {
@@ -101,6 +101,7 @@ impl KeysBuilder {
             keys: self.keys.into(),
             table: table.into(),
             shift,
+            paths: self.paths.into(),
         }
     }
 }
@@ -158,6 +159,8 @@ pub(crate) struct Keys {
     table: Box<[Bucket]>,
     /// 64 − log2(table size).
     shift: u32,
+    /// Every path read, as written (for the snapshot's attribute table).
+    paths: Box<[Box<str>]>,
 }
 
 impl Keys {
@@ -182,16 +185,21 @@ impl Keys {
         }
     }
 
-    fn fill<'x>(&self, map: &'x Map<String, Value>, found: &mut [Option<&'x Value>]) {
-        if map.len() <= self.keys.len() * PASS_ADVANTAGE {
-            for (key, value) in map {
+    /// Every context path the bundle reads, as written.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> + '_ {
+        self.paths.iter().map(|p| &**p)
+    }
+
+    fn fill<'x>(&self, ctx: &'x Context, found: &mut [Option<&'x Value>]) {
+        if ctx.len() <= self.keys.len() * PASS_ADVANTAGE {
+            for (key, value) in ctx.iter() {
                 if let Some(slot) = self.slot(key).and_then(|slot| found.get_mut(slot)) {
                     *slot = Some(value);
                 }
             }
         } else {
             for (slot, key) in found.iter_mut().zip(self.keys.iter()) {
-                *slot = map.get(&**key);
+                *slot = ctx.get(key);
             }
         }
     }
@@ -199,7 +207,7 @@ impl Keys {
     /// Runs `f` with the top-level value of every interned key (`None` when absent).
     pub(crate) fn resolve<'x, R>(
         &self,
-        root: &'x Value,
+        ctx: &'x Context,
         f: impl FnOnce(&[Option<&'x Value>]) -> R,
     ) -> R {
         let mut stack = [None; STACK_SLOTS];
@@ -211,10 +219,7 @@ impl Keys {
                 &mut heap
             }
         };
-        // A context is always an object; anything else has no keys.
-        if let Some(map) = root.as_object() {
-            self.fill(map, found);
-        }
+        self.fill(ctx, found);
         f(found)
     }
 }
@@ -224,29 +229,39 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn context(value: Value) -> Context {
+        Context::from_value(value).unwrap()
+    }
+
     #[test]
-    fn both_strategies_resolve_literal_keys_first() {
+    fn both_strategies_resolve_paths_as_var_does() {
         let mut builder = KeysBuilder::default();
         let dotted = builder.source("a.b");
         let deep = builder.source("a.c.d");
         let plain = builder.source("x");
+        let indexed = builder.source("x.0");
         let keys = builder.build();
+        // A top-level key holding a dot is not the path `a.b` (JSON Logic `var` semantics).
         let small = json!({"a.b": 1, "a": {"b": 2, "c": {"d": 3}}, "x": [1]});
         let mut large = small.clone();
         for i in 0..100 {
             large[format!("pad{i}")] = json!(i);
         }
-        for root in [&small, &large] {
-            keys.resolve(root, |found| {
-                assert_eq!(dotted.get(found), Some(&json!(1)));
+        for root in [small, large] {
+            let ctx = context(root);
+            keys.resolve(&ctx, |found| {
+                assert_eq!(dotted.get(found), Some(&json!(2)));
                 assert_eq!(deep.get(found), Some(&json!(3)));
                 assert_eq!(plain.get(found), Some(&json!([1])));
+                assert_eq!(indexed.get(found), Some(&json!(1)));
             });
         }
-        keys.resolve(&json!({"a": {"b": 5}}), |found| {
+        keys.resolve(&context(json!({"a": {"b": 5}})), |found| {
             assert_eq!(dotted.get(found), Some(&json!(5)));
             assert_eq!(plain.get(found), None);
         });
+        let paths: Vec<&str> = keys.paths().collect();
+        assert_eq!(paths, ["a.b", "a.c.d", "x", "x.0"]);
     }
 
     #[test]
@@ -254,11 +269,11 @@ mod tests {
         let mut builder = KeysBuilder::default();
         let sources: Vec<Source> = (0..200).map(|i| builder.source(&format!("k{i}"))).collect();
         let keys = builder.build();
-        let root: Value = (0..200)
-            .map(|i| (format!("k{i}"), json!(i)))
-            .collect::<Map<_, _>>()
-            .into();
-        keys.resolve(&root, |found| {
+        let mut ctx = Context::new();
+        for i in 0..200 {
+            ctx.set_int(&format!("k{i}"), i);
+        }
+        keys.resolve(&ctx, |found| {
             for (i, source) in sources.iter().enumerate() {
                 assert_eq!(source.get(found), Some(&json!(i)));
             }

@@ -28,3 +28,4 @@ pub use bundle::{Action, Bundle};
 pub use decision::Decision;
 pub use digest::{canonical_digest, canonical_json};
 pub use error::{BundleError, DecisionError};
+pub(crate) use exploration::MAX_ACTIONS;

@@ -43,9 +43,18 @@ mod murmur3;
 mod node;
 mod ops;
 mod path;
+mod paths;
 mod schema;
 mod semver;
 mod value;
+
+/// A JSON number as JavaScript's `String(n)` spells it (`2`, `2.5`, `1e+21`): how flagd names
+/// the variant a numeric targeting result selects.
+pub(crate) fn js_number_text(n: &serde_json::Number) -> String {
+    let mut text = String::new();
+    value::push_js_number(&mut text, n);
+    text
+}
 
 /// Options for [`Rule::compile`].
 #[derive(Debug, Clone, Copy)]

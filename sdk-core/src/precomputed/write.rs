@@ -1,0 +1,133 @@
+//! Writing a payload with a direct serializer: every piece of text that does not depend on the
+//! context (keys, variant names, values, metadata) was serialized once when the snapshot loaded,
+//! so a payload is mostly copies of those pieces into one reused buffer.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use super::PAYLOAD_VERSION;
+use crate::evaluation::Outcome;
+use crate::snapshot::Snapshot;
+
+/// Appends `value` as JSON. Writing into a `Vec` cannot fail, and the values written here
+/// (strings, finite numbers) always serialize.
+fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn field(out: &mut Vec<u8>, name: &str) {
+    out.push(b',');
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// Writes a whole payload for the outcomes `entries` yields (each with the unit its exposure
+/// names), replacing what `out` held.
+pub(crate) fn write_payload<'u>(
+    out: &mut Vec<u8>,
+    snapshot: &Snapshot,
+    entries: impl Iterator<Item = (Outcome, Option<Cow<'u, str>>)>,
+) {
+    out.clear();
+    out.extend_from_slice(b"{\"v\":");
+    json(out, &PAYLOAD_VERSION);
+    if let Some(revision) = snapshot.revision() {
+        field(out, "revision");
+        json(out, revision);
+    }
+    out.extend_from_slice(b",\"flags\":[");
+    for (i, (outcome, unit)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_entry(out, snapshot, &outcome, unit.as_deref());
+    }
+    out.extend_from_slice(b"]}");
+}
+
+fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: Option<&str>) {
+    let Some(flag) = outcome.flag else {
+        return;
+    };
+    out.extend_from_slice(b"{\"key\":");
+    out.extend_from_slice(snapshot.flag_key_json(flag).unwrap_or("\"\"").as_bytes());
+    if let Some(value) = snapshot.value_json(outcome) {
+        field(out, "value");
+        out.extend_from_slice(value.as_bytes());
+        if let Some(name) = outcome.variant.and_then(|v| snapshot.variant_name(flag, v)) {
+            field(out, "variant");
+            json(out, name);
+        }
+    }
+    field(out, "reason");
+    json(out, outcome.reason.as_str());
+    if let Some(code) = outcome.error_code {
+        field(out, "errorCode");
+        json(out, code.as_str());
+    }
+    if let Some(message) = snapshot.error_message(outcome) {
+        field(out, "errorMessage");
+        json(out, message);
+    }
+    if let Some(metadata) = snapshot.flag_metadata_json(Some(flag)) {
+        field(out, "flagMetadata");
+        out.extend_from_slice(metadata.as_bytes());
+    }
+    if let Some(experiment) = outcome.experiment {
+        field(out, "experiment");
+        out.extend_from_slice(b"{\"key\":");
+        json(out, snapshot.experiment_key(experiment).unwrap_or(""));
+        if let Some(layer) = snapshot.experiment_layer(experiment) {
+            field(out, "layer");
+            json(out, layer);
+        }
+        if let Some(holdout) = outcome.holdout.and_then(|h| snapshot.holdout_key(h)) {
+            field(out, "holdout");
+            json(out, holdout);
+        }
+        if let Some(skipped) = outcome.skipped {
+            field(out, "skipped");
+            json(out, skipped.as_str());
+        }
+        if let Some(arm) = outcome.arm.and_then(|v| snapshot.variant_name(flag, v)) {
+            field(out, "variant");
+            json(out, arm);
+        }
+        out.push(b'}');
+    }
+    if let (true, Some(unit)) = (outcome.exposed, unit) {
+        field(out, "unit");
+        json(out, unit);
+    }
+    if let Some(d) = &outcome.decision {
+        field(out, "decision");
+        out.extend_from_slice(b"{\"policyId\":");
+        json(out, snapshot.policy_id(d.policy).unwrap_or(""));
+        field(out, "version");
+        json(out, snapshot.policy_version(d.policy).unwrap_or(""));
+        field(out, "digest");
+        json(out, snapshot.policy_digest(d.policy).unwrap_or(""));
+        field(out, "decisionKey");
+        json(out, &*d.decision_key);
+        field(out, "unit");
+        json(out, &*d.unit);
+        field(out, "draw");
+        json(out, &d.draw);
+        field(out, "action");
+        json(out, snapshot.action_key(d.policy, d.action).unwrap_or(""));
+        field(out, "actionIndex");
+        json(out, &d.action);
+        field(out, "propensity");
+        json(out, &d.propensity);
+        field(out, "probabilities");
+        json(out, &d.probabilities);
+        field(out, "scores");
+        json(out, &d.scores);
+        field(out, "optimalityGap");
+        json(out, &d.optimality_gap);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}

@@ -1,0 +1,173 @@
+//! The per-snapshot tables (DESIGN §7): every string and value an [`crate::Outcome`] can refer
+//! to, with its JSON text serialized once at load. Hosts cache them once per snapshot, so an
+//! evaluation crosses a boundary as a few integers and a precomputed payload is written by
+//! copying pre-serialized pieces.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::hashing::{fast_map, FastMap};
+
+/// Serialized JSON text of a value that always serializes (strings, JSON values).
+pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> Box<str> {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".to_owned())
+        .into_boxed_str()
+}
+
+/// A name with its JSON string text (quotes and escapes included).
+#[derive(Debug, Clone)]
+pub(crate) struct Name {
+    pub(crate) text: Arc<str>,
+    pub(crate) json: Box<str>,
+}
+
+impl Name {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            text: Arc::from(text),
+            json: json_text(text),
+        }
+    }
+}
+
+/// A JSON value with its serialized text.
+#[derive(Debug, Clone)]
+pub(crate) struct Json {
+    pub(crate) value: Value,
+    pub(crate) text: Box<str>,
+}
+
+impl Json {
+    pub(crate) fn new(value: Value) -> Self {
+        let text = json_text(&value);
+        Self { value, text }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct VariantEntry {
+    pub(crate) name: Name,
+    /// `None` for a name a precomputed payload gives without a value (an experiment's arm that
+    /// was not served).
+    pub(crate) value: Option<Json>,
+    /// The policy this variant runs (an index into the policy table).
+    pub(crate) policy: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FlagEntry {
+    pub(crate) key: Name,
+    pub(crate) variants: Vec<VariantEntry>,
+    /// The flag's metadata merged over the flag set's (the set's alone for a broken flag).
+    pub(crate) metadata: Option<Json>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ExperimentEntry {
+    pub(crate) key: Name,
+    pub(crate) layer: Option<Name>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ActionEntry {
+    pub(crate) key: Name,
+    pub(crate) value: Json,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyEntry {
+    pub(crate) id: Name,
+    pub(crate) version: Name,
+    /// `<id>@<version>`, as decision events name the policy.
+    pub(crate) label: Arc<str>,
+    pub(crate) digest: Name,
+    /// Indexed by action; a precomputed payload knows only the actions it chose (`None` for the
+    /// others).
+    pub(crate) actions: Vec<Option<ActionEntry>>,
+}
+
+/// Every table of one snapshot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tables {
+    pub(crate) flags: Vec<FlagEntry>,
+    pub(crate) flag_index: FastMap<Arc<str>, u32>,
+    /// The flag set's metadata: what a flag that is not found reports.
+    pub(crate) set_metadata: Option<Json>,
+    pub(crate) experiments: Vec<ExperimentEntry>,
+    pub(crate) holdouts: Vec<Name>,
+    pub(crate) holdout_index: FastMap<Arc<str>, u32>,
+    pub(crate) policies: Vec<PolicyEntry>,
+}
+
+impl Tables {
+    pub(crate) fn with_flags(capacity: usize) -> Self {
+        Self {
+            flags: Vec::with_capacity(capacity),
+            flag_index: fast_map(capacity),
+            ..Self::default()
+        }
+    }
+
+    /// Appends a flag and indexes its key; `None` when the key is taken or the table is full.
+    pub(crate) fn push_flag(&mut self, entry: FlagEntry) -> Option<u32> {
+        let index = u32::try_from(self.flags.len()).ok()?;
+        if self.flag_index.contains_key(&entry.key.text) {
+            return None;
+        }
+        self.flag_index.insert(Arc::clone(&entry.key.text), index);
+        self.flags.push(entry);
+        Some(index)
+    }
+
+    /// Sets the holdout table and its index.
+    pub(crate) fn set_holdouts(&mut self, holdouts: Vec<Name>) {
+        self.holdout_index = fast_map(holdouts.len());
+        for (i, name) in holdouts.iter().enumerate() {
+            if let Ok(i) = u32::try_from(i) {
+                self.holdout_index.insert(Arc::clone(&name.text), i);
+            }
+        }
+        self.holdouts = holdouts;
+    }
+
+    pub(crate) fn holdout_index(&self, key: &str) -> Option<u32> {
+        self.holdout_index.get(key).copied()
+    }
+
+    pub(crate) fn flag(&self, flag: u32) -> Option<&FlagEntry> {
+        self.flags.get(flag as usize)
+    }
+
+    pub(crate) fn variant(&self, flag: u32, variant: u32) -> Option<&VariantEntry> {
+        self.flag(flag)?.variants.get(variant as usize)
+    }
+
+    pub(crate) fn action(&self, policy: u32, action: u32) -> Option<&ActionEntry> {
+        self.policies
+            .get(policy as usize)?
+            .actions
+            .get(action as usize)?
+            .as_ref()
+    }
+}
+
+/// A flag's metadata merged over the flag set's, as flagd resolves it.
+pub(crate) fn merged_metadata(
+    set: Option<&Map<String, Value>>,
+    own: Option<&Map<String, Value>>,
+) -> Option<Json> {
+    let merged = match (set, own) {
+        (None, None) => return None,
+        (Some(set), None) => set.clone(),
+        (None, Some(own)) => own.clone(),
+        (Some(set), Some(own)) => {
+            let mut merged = set.clone();
+            merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            merged
+        }
+    };
+    Some(Json::new(Value::Object(merged)))
+}
