@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::{json, Value};
 use tandem::{Client, Context, FlagType};
 
-use crate::input::{clock, json_arg, read_file};
+use crate::input::{clock, entropy, json_arg, read_file};
 
 /// Arguments of `tandem eval`.
 #[derive(Debug, Args)]
@@ -40,7 +40,7 @@ pub(crate) struct BatchArgs {
 
 fn load(path: &str, now: Option<&str>) -> Result<Client, String> {
     let text = read_file(path)?;
-    Client::from_json(&text, clock(now)?).map_err(|e| e.message().to_owned())
+    Client::from_json(&text, clock(now)?, entropy()).map_err(|e| e.message().to_owned())
 }
 
 /// The type a default value asks for, as OpenFeature's typed getters would.

@@ -1,5 +1,7 @@
 //! Reading the CLI's inputs: files, JSON arguments, the clock.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -30,4 +32,10 @@ pub(crate) fn clock(now: Option<&str>) -> Result<FixedClock, String> {
         }
     };
     Ok(FixedClock(timestamp))
+}
+
+/// Entropy for the client's keyed hash maps (DESIGN §6), from the operating system's random
+/// source by way of the standard library's randomly keyed hasher: the core draws none itself.
+pub(crate) fn entropy() -> u64 {
+    RandomState::new().build_hasher().finish()
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 use tandem::{Capacities, Client, Context, ErrorCode, FlagType, Reason};
 
-use crate::input::{clock, json_arg, read_file};
+use crate::input::{clock, entropy, json_arg, read_file};
 
 /// Below this p-value the arms' counts are flagged as a sample-ratio mismatch.
 const SRM_ALPHA: f64 = 0.001;
@@ -193,7 +193,7 @@ fn simulate(client: &Client, flag: &str, base: &Context, units: u64) -> Result<T
     let mut tally = Tally::default();
     let mut ctx = base.clone();
     for n in 0..units {
-        ctx.set("targetingKey", Value::String(format!("u{n}")));
+        ctx.set_str("targetingKey", &format!("u{n}"));
         let details = client.evaluate(flag, &ctx, &Value::Null, FlagType::Any);
         if n == 0 {
             match details.error_code {
@@ -203,22 +203,19 @@ fn simulate(client: &Client, flag: &str, base: &Context, units: u64) -> Result<T
                 Some(ErrorCode::ParseError) => {
                     return Err(format!(
                         "flag \"{flag}\" cannot be served: {}",
-                        details
-                            .error_message
-                            .as_deref()
-                            .unwrap_or("it failed to load")
+                        details.error_message().unwrap_or("it failed to load")
                     ))
                 }
                 _ => {}
             }
         }
-        let variant = details.variant.unwrap_or(CALLER_DEFAULT);
+        let variant = details.variant().unwrap_or(CALLER_DEFAULT);
         *tally.variants.entry(variant.to_owned()).or_default() += 1;
         *tally.reasons.entry(details.reason.as_str()).or_default() += 1;
         if let (Reason::Error, Some(code)) = (details.reason, details.error_code) {
             *tally.errors.entry(code.as_str()).or_default() += 1;
         }
-        match details.experiment {
+        match details.experiment() {
             Some(e) if e.skipped.is_none() => {
                 let entry = tally.experiments.entry(e.key.to_owned()).or_default();
                 match e.holdout {
@@ -489,7 +486,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<ExitCode, String> {
     let clock = clock(args.now.as_deref())?;
     let now = clock.0.to_string();
     // Exposures are not what this reports: keep the client's bounded state small.
-    let client = Client::from_json(&text, clock)
+    let client = Client::from_json(&text, clock, entropy())
         .map_err(|e| e.message().to_owned())?
         .with_capacities(Capacities {
             events: 4096,

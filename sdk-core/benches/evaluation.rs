@@ -52,7 +52,7 @@ fn context(email: &str) -> Context {
 }
 
 fn client() -> Client {
-    Client::from_json(CONFIG, FixedClock::at_unix_seconds(1_795_000_000))
+    Client::from_json(CONFIG, FixedClock::at_unix_seconds(1_795_000_000), 7)
         .expect("the bench config loads")
 }
 
@@ -65,12 +65,12 @@ fn evaluation(c: &mut Criterion) {
     assert_eq!(client.get_bool("banner", &qa, false).reason, Reason::Static);
     let matched = client.get_string("checkout-button", &qa, "fallback");
     assert_eq!(
-        (matched.value, matched.reason),
+        (matched.value.as_str(), matched.reason),
         ("cb-v2", Reason::TargetingMatch)
     );
     let unmatched = client.get_string("checkout-button", &shopper, "fallback");
     assert_eq!(
-        (unmatched.value, unmatched.reason),
+        (unmatched.value.as_str(), unmatched.reason),
         ("control", Reason::Default)
     );
     assert_eq!(

@@ -73,7 +73,7 @@ fn context(unit: &str) -> Context {
 }
 
 fn client(capacities: Capacities) -> Client {
-    Client::from_json(CONFIG, FixedClock::at_unix_seconds(NOW))
+    Client::from_json(CONFIG, FixedClock::at_unix_seconds(NOW), 7)
         .expect("the bench config loads")
         .with_capacities(capacities)
 }
@@ -90,7 +90,7 @@ fn contexts(n: usize, in_experiment: bool) -> Vec<Context> {
             if in_experiment {
                 details.reason == Reason::Split
             } else {
-                details.reason == Reason::Default && details.experiment.is_none()
+                details.reason == Reason::Default && details.experiment().is_none()
             }
         })
         .take(n)
@@ -105,7 +105,7 @@ fn experiments(c: &mut Criterion) {
     let same = client(Capacities::default());
     let first = same.get_string("checkout-button", &split[0], "fallback");
     assert_eq!(first.reason, Reason::Split);
-    assert_eq!(first.experiment.map(|e| e.layer), Some(Some("checkout")));
+    assert_eq!(first.experiment().map(|e| e.layer), Some(Some("checkout")));
     assert_eq!(same.stats().queued, 1);
     group.bench_function("split/same_unit", |b| {
         b.iter(|| {

@@ -12,7 +12,6 @@
 use std::error::Error;
 use std::time::Instant;
 
-use serde_json::Value;
 use tandem::{Client, Context, FixedClock};
 
 /// DESIGN §2's experiment with string variants; sticky, so the sticky store fills up too.
@@ -58,7 +57,7 @@ fn show(kb: Option<u64>) -> String {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let client = Client::from_json(CONFIG, FixedClock::at_unix_seconds(1_795_000_000))?;
+    let client = Client::from_json(CONFIG, FixedClock::at_unix_seconds(1_795_000_000), 7)?;
     let mut ctx = Context::from_json(r#"{"country": "SE", "plan": "pro"}"#)?;
     println!(
         "before any evaluation: peak RSS (VmHWM) {}",
@@ -68,9 +67,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut exposures = 0u64;
     let mut splits = 0u64;
     for n in 0..UNITS {
-        ctx.set("targetingKey", Value::String(format!("u{n}")));
+        ctx.set_str("targetingKey", &format!("u{n}"));
         let details = client.get_string("checkout-button", &ctx, "fallback");
-        splits += u64::from(details.experiment.is_some());
+        splits += u64::from(details.experiment().is_some());
         if (n + 1) % DRAIN_EVERY == 0 {
             exposures += client.drain_events().len() as u64;
         }

@@ -30,7 +30,7 @@ fn load_value(doc: &Value) -> Config {
 }
 
 fn client(doc: &Value) -> Client {
-    Client::from_json(&doc.to_string(), clock())
+    Client::from_json(&doc.to_string(), clock(), 7)
         .unwrap_or_else(|e| panic!("the document should load: {e}"))
 }
 
@@ -78,16 +78,13 @@ fn describe(config: &Config) -> String {
 }
 
 /// Evaluates `key` with a recognisable caller default and no type check.
-fn eval<'c>(client: &'c Client, key: &'c str) -> tandem::EvaluationDetails<'c, Value> {
-    static FALLBACK: Value = Value::Null;
-    client
-        .evaluate(
-            key,
-            &Context::with_targeting_key("user-1"),
-            &FALLBACK,
-            FlagType::Any,
-        )
-        .map(Clone::clone)
+fn eval(client: &Client, key: &str) -> tandem::EvaluationDetails<'static, Value> {
+    client.evaluate(
+        key,
+        &Context::with_targeting_key("user-1"),
+        &Value::Null,
+        FlagType::Any,
+    )
 }
 
 /// Asserts that `key` is served as broken: the caller's default with `PARSE_ERROR` and a message
@@ -98,9 +95,9 @@ fn assert_broken(client: &Client, key: &str, needle: &str) {
     let details = client.evaluate(key, &Context::new(), &fallback, FlagType::Any);
     assert_eq!(details.reason, Reason::Error, "{key}: {details:?}");
     assert_eq!(details.error_code, Some(ErrorCode::ParseError), "{key}");
-    assert_eq!(details.value, &fallback, "{key}");
-    assert_eq!(details.variant, None, "{key}");
-    let message = details.error_message.as_deref().unwrap_or_default();
+    assert_eq!(details.value, fallback, "{key}");
+    assert_eq!(details.variant(), None, "{key}");
+    let message = details.error_message().unwrap_or_default();
     assert!(
         message.contains(needle),
         "{key}: message {message:?} should mention {needle:?}"
@@ -190,7 +187,7 @@ fn a_broken_flag_keeps_its_error_and_the_rest_of_the_config_works() {
     );
 
     let client = client(&doc);
-    assert_eq!(client.diagnostics(), config.diagnostics());
+    assert_eq!(client.snapshot().diagnostics(), config.diagnostics());
     assert_broken(&client, "bad-state", "flags.bad-state.state");
     assert_broken(&client, "bad-default", "flags.bad-default.defaultVariant");
     assert_broken(&client, "mixed-types", "flags.mixed-types.variants.b");
@@ -436,8 +433,8 @@ fn a_ref_to_a_missing_evaluator_is_an_error() {
     });
     let config = load_value(&doc);
     assert!(invalid(&config).is_empty(), "{}", describe(&config));
-    let ctx = Context::new().with("email", json!("a@example.com"));
-    let served = Client::from_json(&doc.to_string(), clock()).unwrap();
+    let ctx = Context::new().with("email", "a@example.com").unwrap();
+    let served = Client::from_json(&doc.to_string(), clock(), 7).unwrap();
     let details = served.get_bool("f", &ctx, false);
     assert_eq!(
         (details.value, details.reason),
@@ -473,8 +470,7 @@ fn a_ref_cycle_is_an_error_not_a_hang() {
         );
         assert!(
             details
-                .error_message
-                .as_deref()
+                .error_message()
                 .is_some_and(|m| m.contains("cycl") || m.contains("recurs")),
             "the message should name the cycle: {details:?}"
         );
@@ -607,7 +603,7 @@ fn the_variant_count_limit_breaks_the_flag_with_a_clear_error() {
     .to_string();
     let config = Config::parse(&doc, &two).expect("loads; one flag broken");
     error_at(&config, "flags.many.variants", "limit of 2");
-    let mut client = Client::new(clock()).with_limits(two);
+    let client = Client::new(clock(), 7).with_limits(two);
     client.update(&doc).expect("loads");
     assert_broken(&client, "many", "limit of 2");
     assert_served(&client, "ok", json!(2));
@@ -674,7 +670,7 @@ fn the_rule_depth_limit_breaks_the_flag_with_a_clear_error() {
         "{message}"
     );
     assert!(message.contains('4'), "{message} should name the limit");
-    let mut client = Client::new(clock()).with_limits(shallow);
+    let client = Client::new(clock(), 7).with_limits(shallow);
     client.update(&doc(10)).expect("loads");
     assert_broken(&client, "deep", "flags.deep.targeting");
     assert_served(&client, "plain", json!(true));
@@ -737,7 +733,7 @@ fn ref_expansion_counts_against_the_node_limit() {
 
 #[test]
 fn client_with_limits_applies_them_to_updates() {
-    let mut client = Client::new(clock()).with_limits(Limits {
+    let client = Client::new(clock(), 7).with_limits(Limits {
         max_flags: 1,
         ..limits()
     });
@@ -745,7 +741,7 @@ fn client_with_limits_applies_them_to_updates() {
         .update(&json!({"flags": {"a": bool_flag(), "b": bool_flag()}}).to_string())
         .expect_err("over the flag limit");
     assert_eq!(error.kind(), ErrorKind::LimitExceeded);
-    assert!(client.config().is_none());
+    assert!(client.snapshot().config().is_none());
     let details = eval(&client, "a");
     assert_eq!(details.error_code, Some(ErrorCode::ProviderNotReady));
 }
@@ -821,9 +817,12 @@ fn the_array_form_of_flags_needs_flagd_daemon_schema() {
 #[test]
 fn a_failed_update_keeps_the_last_good_config_serving() {
     let good = json!({"revision": "r1", "flags": {"f": bool_flag()}}).to_string();
-    let mut client = Client::from_json(&good, clock()).unwrap();
+    let client = Client::from_json(&good, clock(), 7).unwrap();
     let serving = |client: &Client| {
-        assert_eq!(client.config().and_then(Config::revision), Some("r1"));
+        assert_eq!(
+            client.snapshot().config().and_then(Config::revision),
+            Some("r1")
+        );
         let details = client.get_bool("f", &Context::new(), false);
         assert_eq!((details.value, details.reason), (true, Reason::Static));
     };
@@ -847,7 +846,10 @@ fn a_failed_update_keeps_the_last_good_config_serving() {
         "g": bool_flag()
     }});
     client.update(&partly.to_string()).expect("loads");
-    assert_eq!(client.config().and_then(Config::revision), Some("r2"));
+    assert_eq!(
+        client.snapshot().config().and_then(Config::revision),
+        Some("r2")
+    );
     assert_broken(&client, "f", "flags.f.defaultVariant");
     assert_served(&client, "g", json!(true));
 
@@ -855,8 +857,8 @@ fn a_failed_update_keeps_the_last_good_config_serving() {
     client
         .update(&json!({"flags": {"h": bool_flag()}}).to_string())
         .unwrap();
-    assert_eq!(client.config().and_then(Config::revision), None);
-    assert!(client.diagnostics().is_empty());
+    assert_eq!(client.snapshot().config().and_then(Config::revision), None);
+    assert!(client.snapshot().diagnostics().is_empty());
     assert_eq!(eval(&client, "g").error_code, Some(ErrorCode::FlagNotFound));
     assert_served(&client, "h", json!(true));
 }
@@ -914,7 +916,7 @@ fn the_design_example_loads() {
     assert!(config.diagnostics().is_empty(), "{}", describe(&config));
     assert_eq!(config.revision(), Some("2026-11-25.42"));
     assert_eq!(config.flag_keys().collect::<Vec<_>>(), ["checkout-button"]);
-    let client = Client::from_json(DESIGN_EXAMPLE, clock()).unwrap();
+    let client = Client::from_json(DESIGN_EXAMPLE, clock(), 7).unwrap();
     let details = eval(&client, "checkout-button");
     assert_ne!(
         details.error_code,

@@ -15,7 +15,7 @@ use tandem::{
 const NOW: i64 = 1_767_225_600;
 
 fn client(doc: &Value) -> Client {
-    Client::from_json(&doc.to_string(), FixedClock::at_unix_seconds(NOW))
+    Client::from_json(&doc.to_string(), FixedClock::at_unix_seconds(NOW), 7)
         .unwrap_or_else(|e| panic!("the config should load: {e}"))
 }
 
@@ -47,12 +47,9 @@ fn assert_error<T: std::fmt::Debug + PartialEq>(
     assert_eq!(details.reason, Reason::Error, "{details:?}");
     assert_eq!(details.error_code, Some(code), "{details:?}");
     assert_eq!(&details.value, default, "{details:?}");
-    assert_eq!(details.variant, None, "{details:?}");
+    assert_eq!(details.variant(), None, "{details:?}");
     assert!(
-        details
-            .error_message
-            .as_deref()
-            .is_some_and(|m| !m.is_empty()),
+        details.error_message().is_some_and(|m| !m.is_empty()),
         "an error comes with a message: {details:?}"
     );
 }
@@ -62,23 +59,23 @@ fn assert_error<T: std::fmt::Debug + PartialEq>(
 
 #[test]
 fn step1_no_config_yet_is_provider_not_ready() {
-    let client = Client::new(FixedClock::at_unix_seconds(NOW));
+    let client = Client::new(FixedClock::at_unix_seconds(NOW), 7);
     let default = json!({"fallback": true});
     let details = client.evaluate("any", &Context::new(), &default, FlagType::Any);
-    assert_error(&details, &&default, ErrorCode::ProviderNotReady);
-    assert_eq!(details.flag_metadata, None);
-    assert_eq!(details.flag_key, "any");
+    assert_error(&details, &default, ErrorCode::ProviderNotReady);
+    assert_eq!(details.flag_metadata(), None);
+    assert_eq!(details.flag_key(), "any");
     let typed = client.get_bool("any", &Context::new(), true);
     assert_error(&typed, &true, ErrorCode::ProviderNotReady);
-    assert!(client.diagnostics().is_empty());
+    assert!(client.snapshot().diagnostics().is_empty());
 }
 
 #[test]
 fn step2_unknown_flag_is_flag_not_found() {
     let client = client(&json!({"flags": {"known": flag(json!({"on": true}), Some("on"))}}));
     let details = client.get_string("unknown", &Context::new(), "fallback");
-    assert_error(&details, &"fallback", ErrorCode::FlagNotFound);
-    assert_eq!(details.flag_metadata, None);
+    assert_error(&details, &String::from("fallback"), ErrorCode::FlagNotFound);
+    assert_eq!(details.flag_metadata(), None);
     // Keys are exact: no case folding or trimming.
     for key in ["Known", "known ", "", "known\0"] {
         let details = client.get_bool(key, &Context::new(), false);
@@ -94,7 +91,7 @@ fn step2_broken_flag_is_parse_error_with_its_message() {
     }}));
     let details = client.get_bool("broken", &Context::new(), false);
     assert_error(&details, &false, ErrorCode::ParseError);
-    let message = details.error_message.as_deref().unwrap();
+    let message = details.error_message().unwrap();
     assert!(
         message.contains("flags.broken.defaultVariant") && message.contains("missing"),
         "{message}"
@@ -117,11 +114,11 @@ fn step3_disabled_flag_is_the_caller_default_with_reason_disabled() {
     assert_eq!(details.value, "caller");
     assert_eq!(details.reason, Reason::Disabled);
     assert_eq!(details.error_code, None);
-    assert_eq!(details.error_message, None);
-    assert_eq!(details.variant, None);
+    assert_eq!(details.error_message(), None);
+    assert_eq!(details.variant(), None);
     // A disabled flag is still a known flag: its metadata comes back.
     assert_eq!(
-        details.flag_metadata,
+        details.flag_metadata(),
         Some(&json_map(json!({"team": "checkout"})))
     );
     // Disabled wins over a type mismatch: the flag is not evaluated at all.
@@ -152,6 +149,10 @@ fn targeted_client() -> Client {
         "number-result": with_targeting(
             flag(json!({"1": "one"}), None),
             json!({"+": [1, 0]})
+        ),
+        "number-no-variant": with_targeting(
+            flag(json!({"1": "one"}), None),
+            json!({"+": [2, 0]})
         )
     }}))
 }
@@ -162,8 +163,8 @@ fn step4_targeting_returning_a_variant_is_targeting_match() {
     let details = client.get_string("color", &ctx(json!({"tier": "gold"})), "caller");
     assert_eq!(
         (
-            details.value,
-            details.variant,
+            details.value.as_str(),
+            details.variant(),
             details.reason,
             details.error_code
         ),
@@ -171,24 +172,24 @@ fn step4_targeting_returning_a_variant_is_targeting_match() {
     );
     let details = client.get_string("color", &ctx(json!({"tier": "silver"})), "caller");
     assert_eq!(
-        (details.value, details.variant, details.reason),
+        (details.value.as_str(), details.variant(), details.reason),
         ("#0f0", Some("green"), Reason::TargetingMatch)
     );
     // A name from the context works the same way.
     let details = client.get_string("from-context", &ctx(json!({"choice": "red"})), "caller");
     assert_eq!(
-        (details.value, details.reason),
+        (details.value.as_str(), details.reason),
         ("#f00", Reason::TargetingMatch)
     );
     // flagd takes a boolean result as the variant named "true" / "false".
     let details = client.get_int("boolean-names", &ctx(json!({"n": 1})), -1);
     assert_eq!(
-        (details.value, details.variant, details.reason),
+        (details.value, details.variant(), details.reason),
         (1, Some("true"), Reason::TargetingMatch)
     );
     let details = client.get_int("boolean-names", &ctx(json!({"n": 2})), -1);
     assert_eq!(
-        (details.value, details.variant, details.reason),
+        (details.value, details.variant(), details.reason),
         (0, Some("false"), Reason::TargetingMatch)
     );
 }
@@ -200,8 +201,8 @@ fn step4_targeting_returning_null_goes_on_to_the_default_variant() {
         let details = client.get_string("color", &ctx(context.clone()), "caller");
         assert_eq!(
             (
-                details.value,
-                details.variant,
+                details.value.as_str(),
+                details.variant(),
                 details.reason,
                 details.error_code
             ),
@@ -211,30 +212,39 @@ fn step4_targeting_returning_null_goes_on_to_the_default_variant() {
     }
     // `{"var": "choice"}` with no `choice` is null too.
     let details = client.get_string("from-context", &Context::new(), "caller");
-    assert_eq!((details.value, details.reason), ("#00f", Reason::Default));
+    assert_eq!(
+        (details.value.as_str(), details.reason),
+        ("#00f", Reason::Default)
+    );
 }
 
 #[test]
 fn step4_targeting_naming_no_variant_is_general_error() {
     let client = targeted_client();
     let details = client.get_string("to-unknown", &ctx(json!({"oops": true})), "caller");
-    assert_error(&details, &"caller", ErrorCode::General);
+    assert_error(&details, &String::from("caller"), ErrorCode::General);
     // The name may come from the context, so the message must not echo it.
     let details = client.get_string(
         "from-context",
         &ctx(json!({"choice": "secret-token-123"})),
         "caller",
     );
-    assert_error(&details, &"caller", ErrorCode::General);
-    let message = details.error_message.as_deref().unwrap();
+    assert_error(&details, &String::from("caller"), ErrorCode::General);
+    let message = details.error_message().unwrap();
     assert!(!message.contains("secret-token-123"), "{message}");
-    // A result that is not a name at all (a number) is the same error.
+    // A number names the variant spelled as that number (DESIGN §3 step 5, as flagd does);
+    // when there is no such variant, it is the same error.
     let details = client.get_string("number-result", &Context::new(), "caller");
-    assert_error(&details, &"caller", ErrorCode::General);
+    assert_eq!(
+        (details.value.as_str(), details.variant(), details.reason),
+        ("one", Some("1"), Reason::TargetingMatch)
+    );
+    let details = client.get_string("number-no-variant", &Context::new(), "caller");
+    assert_error(&details, &String::from("caller"), ErrorCode::General);
     // Context values of other types are no variant names either.
     for choice in [json!(1), json!([1]), json!({"a": 1})] {
         let details = client.get_string("from-context", &ctx(json!({"choice": choice})), "caller");
-        assert_error(&details, &"caller", ErrorCode::General);
+        assert_error(&details, &String::from("caller"), ErrorCode::General);
     }
 }
 
@@ -266,8 +276,8 @@ fn step6_static_without_targeting_or_experiments_default_otherwise() {
         let details = client.get_string(key, &user, "caller");
         assert_eq!(
             (
-                details.value,
-                details.variant,
+                details.value.as_str(),
+                details.variant(),
                 details.reason,
                 details.error_code
             ),
@@ -289,17 +299,20 @@ fn step6_missing_or_null_default_variant_is_the_caller_default() {
         assert_eq!(
             (
                 details.value,
-                details.variant,
+                details.variant(),
                 details.reason,
                 details.error_code
             ),
             (42, None, Reason::Default, None),
             "{key}"
         );
-        assert_eq!(details.error_message, None);
+        assert_eq!(details.error_message(), None);
         // No variant is served, so there is nothing to mismatch: any type gets its default.
         let details = client.get_string(key, &Context::new(), "s");
-        assert_eq!((details.value, details.reason), ("s", Reason::Default));
+        assert_eq!(
+            (details.value.as_str(), details.reason),
+            ("s", Reason::Default)
+        );
     }
 }
 
@@ -311,12 +324,12 @@ fn step6_no_default_variant_with_targeting() {
     )}}));
     let details = client.get_string("f", &ctx(json!({"email": "jobs@orange.com"})), "x");
     assert_eq!(
-        (details.value, details.reason),
+        (details.value.as_str(), details.reason),
         ("CEO", Reason::TargetingMatch)
     );
     let details = client.get_string("f", &ctx(json!({"email": "woz@orange.com"})), "x");
     assert_eq!(
-        (details.value, details.variant, details.reason),
+        (details.value.as_str(), details.variant(), details.reason),
         ("x", None, Reason::Default)
     );
 }
@@ -353,7 +366,7 @@ fn step8_each_typed_getter_accepts_its_type() {
     assert_eq!(client.get_float("huge", &c, 0.0).value, 1e20);
     let empty = Map::new();
     let object = client.get_object("object", &c, &empty);
-    assert_eq!(object.value, &json_map(json!({"k": [1, 2]})));
+    assert_eq!(object.value, json_map(json!({"k": [1, 2]})));
     // `Any` checks nothing.
     for key in ["bool", "string", "int", "half", "object"] {
         let details = client.evaluate(key, &c, &Value::Null, FlagType::Any);
@@ -372,7 +385,7 @@ fn step8_a_value_of_another_type_is_type_mismatch_with_the_caller_default() {
     }
     for key in ["bool", "int", "half", "object"] {
         let details = client.get_string(key, &c, "caller");
-        assert_error(&details, &"caller", ErrorCode::TypeMismatch);
+        assert_error(&details, &String::from("caller"), ErrorCode::TypeMismatch);
     }
     // 0.5 is not an integer, and 1e20 does not fit i64.
     for key in ["bool", "string", "half", "huge", "object"] {
@@ -385,12 +398,12 @@ fn step8_a_value_of_another_type_is_type_mismatch_with_the_caller_default() {
     }
     for key in ["bool", "string", "int", "half"] {
         let details = client.get_object(key, &c, &empty);
-        assert_error(&details, &&empty, ErrorCode::TypeMismatch);
+        assert_error(&details, &empty, ErrorCode::TypeMismatch);
     }
     // Through `evaluate` with a default of the caller's choosing.
     let default = json!("mine");
     let details = client.evaluate("bool", &c, &default, FlagType::String);
-    assert_error(&details, &&default, ErrorCode::TypeMismatch);
+    assert_error(&details, &default, ErrorCode::TypeMismatch);
 }
 
 #[test]
@@ -400,7 +413,7 @@ fn step8_type_mismatch_applies_to_a_targeting_match_too() {
         json!({"if": [{"var": "beta"}, "on", null]})
     )}}));
     let details = client.get_string("f", &ctx(json!({"beta": true})), "caller");
-    assert_error(&details, &"caller", ErrorCode::TypeMismatch);
+    assert_error(&details, &String::from("caller"), ErrorCode::TypeMismatch);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -425,14 +438,14 @@ fn flag_metadata_is_merged_over_flag_set_metadata() {
     }));
     let details = client.get_bool("own", &Context::new(), false);
     assert_eq!(
-        details.flag_metadata,
+        details.flag_metadata(),
         Some(&json_map(json!({
             "owner": "platform", "version": 1, "shared": "flag", "expires": false, "ratio": 0.5
         })))
     );
     let details = client.get_bool("inherits", &Context::new(), false);
     assert_eq!(
-        details.flag_metadata,
+        details.flag_metadata(),
         Some(&json_map(
             json!({"owner": "platform", "version": 1, "shared": "set"})
         ))
@@ -441,13 +454,13 @@ fn flag_metadata_is_merged_over_flag_set_metadata() {
     let details = client.get_string("own", &Context::new(), "x");
     assert_eq!(details.error_code, Some(ErrorCode::TypeMismatch));
     assert_eq!(
-        details.flag_metadata.map(|m| m["shared"].clone()),
+        details.flag_metadata().map(|m| m["shared"].clone()),
         Some(json!("flag"))
     );
     // No metadata anywhere: none.
     let plain = client_of_one(flag(json!({"on": true}), Some("on")));
     assert_eq!(
-        plain.get_bool("f", &Context::new(), false).flag_metadata,
+        plain.get_bool("f", &Context::new(), false).flag_metadata(),
         None
     );
 }
@@ -472,6 +485,7 @@ fn flagd_timestamp_comes_from_the_host_clock_in_seconds() {
         Client::from_json(
             &doc.to_string(),
             FixedClock(Timestamp::from_unix_millis(millis)),
+            7,
         )
         .unwrap()
     };
@@ -494,9 +508,11 @@ fn flagd_timestamp_comes_from_the_host_clock_in_seconds() {
     let ticking = std::sync::atomic::AtomicI64::new(1_700_000_000);
     let ticking = std::sync::Arc::new(ticking);
     let reader = std::sync::Arc::clone(&ticking);
-    let client = Client::from_json(&doc.to_string(), move || {
-        Timestamp::from_unix_seconds(reader.load(std::sync::atomic::Ordering::SeqCst))
-    })
+    let client = Client::from_json(
+        &doc.to_string(),
+        move || Timestamp::from_unix_seconds(reader.load(std::sync::atomic::Ordering::SeqCst)),
+        7,
+    )
     .unwrap();
     assert_eq!(client.get_string("f", &Context::new(), "").value, "before");
     ticking.store(1_900_000_000, std::sync::atomic::Ordering::SeqCst);
@@ -538,19 +554,27 @@ fn details_serialize_to_camel_case_json_without_absent_fields() {
     let error = serde_json::to_value(client.get_int("f", &c, 3)).unwrap();
     let message = client
         .get_int("f", &c, 3)
-        .error_message
+        .error_message()
         .unwrap()
-        .into_owned();
+        .to_owned();
     assert_eq!(
         error,
         json!({"key": "f", "value": 3, "reason": "ERROR", "errorCode": "TYPE_MISMATCH",
                "errorMessage": message, "flagMetadata": {"team": "growth"}})
     );
+    // A flag that is not found carries the flag set's metadata, as flagd's results do.
     let missing = serde_json::to_value(client.get_string("nope", &c, "d")).unwrap();
     assert_eq!(missing["errorCode"], json!("FLAG_NOT_FOUND"));
     assert_eq!(
         missing.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["key", "value", "reason", "errorCode", "errorMessage"]
+        [
+            "key",
+            "value",
+            "reason",
+            "errorCode",
+            "errorMessage",
+            "flagMetadata"
+        ]
     );
     let disabled = serde_json::to_value(client.get_bool("off", &c, false)).unwrap();
     assert_eq!(
@@ -599,7 +623,9 @@ fn every_reason_and_error_code_has_its_openfeature_name() {
 
 /// Contexts a host might send: every shape and type where an attribute is expected.
 fn odd_contexts() -> Vec<Value> {
-    let deep = (0..100).fold(json!("bottom"), |acc, _| json!({ "a": acc }));
+    // As deep as a context may be (MAX_CONTEXT_DEPTH counts the context object itself).
+    let deep =
+        (0..tandem::MAX_CONTEXT_DEPTH - 2).fold(json!("bottom"), |acc, _| json!({ "a": acc }));
     vec![
         json!({}),
         json!({"targetingKey": null}),
@@ -642,15 +668,16 @@ fn odd_contexts_never_panic() {
     }});
     let client = client(&doc);
     let keys: Vec<String> = client
+        .snapshot()
         .config()
         .unwrap()
         .flag_keys()
         .map(str::to_owned)
         .collect();
     assert!(
-        client.config().unwrap().is_valid(),
+        client.snapshot().config().unwrap().is_valid(),
         "{:?}",
-        client.diagnostics()
+        client.snapshot().diagnostics()
     );
     for context in odd_contexts() {
         let c = ctx(context);
@@ -659,7 +686,7 @@ fn odd_contexts_never_panic() {
             // Whatever the context, the answer is a served variant or a reasoned error.
             match details.reason {
                 Reason::Error => assert!(details.error_code.is_some(), "{key}: {details:?}"),
-                _ => assert!(details.variant.is_some(), "{key}: {details:?}"),
+                _ => assert!(details.variant().is_some(), "{key}: {details:?}"),
             }
             let _ = client.get_bool(key, &c, false);
             let _ = client.get_int(key, &c, 0);

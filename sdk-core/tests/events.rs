@@ -9,7 +9,9 @@
 )]
 
 use serde_json::{json, Map, Value};
-use tandem::{Capacities, Client, Context, Event, Exposure, FixedClock, Stats, Timestamp, Track};
+use tandem::{
+    Capacities, Client, Context, ErrorCode, Event, Exposure, FixedClock, Reason, Stats, Timestamp,
+};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// The host clock: 2026-11-17T01:46:40.123Z.
@@ -59,7 +61,7 @@ fn doc(split: [u32; 2], holdout: f64) -> Value {
 }
 
 fn client(doc: &Value) -> Client {
-    Client::from_json(&doc.to_string(), clock()).unwrap()
+    Client::from_json(&doc.to_string(), clock(), 7).unwrap()
 }
 
 fn unit(key: &str) -> Context {
@@ -86,22 +88,22 @@ fn an_exposure_carries_every_field_of_the_spec() {
         "control",
         "treatment",
     );
-    assert_eq!(details.variant, Some(variant));
+    assert_eq!(details.variant(), Some(variant));
     assert_eq!(client.stats().queued, 1);
     let logged = exposures(client.drain_events());
+    assert_eq!(logged.len(), 1);
     assert_eq!(
-        logged,
-        [Exposure {
-            flag: "checkout-button".into(),
-            variant: Some(variant.into()),
-            experiment: "checkout-personalization".into(),
-            layer: Some("checkout".into()),
-            holdout: None,
-            unit: "user-1".into(),
-            reason: "SPLIT",
-            revision: Some(REVISION.into()),
-            timestamp: NOW_MS,
-        }]
+        serde_json::to_value(&logged[0]).unwrap(),
+        json!({
+            "flag": "checkout-button",
+            "variant": variant,
+            "experiment": "checkout-personalization",
+            "layer": "checkout",
+            "unit": "user-1",
+            "reason": "SPLIT",
+            "revision": REVISION,
+            "timestamp": NOW_MS,
+        })
     );
     // An implicit layer is no layer; a config without a revision logs none.
     let mut no_revision = doc([1, 1], 0.0);
@@ -112,7 +114,7 @@ fn an_exposure_carries_every_field_of_the_spec() {
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].layer, None);
     assert_eq!(logged[0].revision, None);
-    assert_eq!(logged[0].experiment, "limit-test");
+    assert_eq!(&*logged[0].experiment, "limit-test");
     assert_eq!(
         logged[0].variant.as_deref(),
         Some(half("experiment/limit-test", "user-1", "low", "high"))
@@ -123,13 +125,13 @@ fn an_exposure_carries_every_field_of_the_spec() {
 fn a_held_out_exposure_names_its_holdout_and_the_default_variant() {
     let client = client(&doc([1, 1], 100.0));
     let details = client.get_string("checkout-button", &unit("user-1"), "fallback");
-    assert_eq!(details.variant, Some("control"));
+    assert_eq!(details.variant(), Some("control"));
     let logged = exposures(client.drain_events());
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].holdout.as_deref(), Some("q4-global"));
     assert_eq!(logged[0].reason, "DEFAULT");
     assert_eq!(logged[0].variant.as_deref(), Some("control"));
-    assert_eq!(logged[0].experiment, "checkout-personalization");
+    assert_eq!(&*logged[0].experiment, "checkout-personalization");
 }
 
 #[test]
@@ -144,16 +146,43 @@ fn only_experiment_assignments_are_exposures() {
     );
     client.get_string("checkout-button", &Context::new(), "");
     client.get_string("nope", &unit("u1"), "");
-    // Reading an experiment flag with the wrong type serves the caller's default: the unit did
-    // not see the variant, so it is not exposed.
-    client.get_bool("checkout-button", &unit("u1"), false);
     assert_eq!(client.stats().queued, 0);
     assert!(client.drain_events().is_empty());
 }
 
+/// DESIGN §6: an assigned unit is always exposed, also when its arm then fails — here the
+/// value has another type than the one requested. The exposure names the assigned arm, with
+/// the error code; a missing exposure would bias the comparison toward the failing arm.
+#[test]
+fn a_failing_arm_is_still_exposed_with_its_error_code() {
+    let client = client(&doc([1, 1], 0.0));
+    let details = client.get_bool("checkout-button", &unit("u1"), false);
+    assert_eq!(
+        (details.value, details.reason, details.error_code),
+        (false, Reason::Error, Some(ErrorCode::TypeMismatch))
+    );
+    let arm = half(
+        "experiment/checkout-personalization",
+        "u1",
+        "control",
+        "treatment",
+    );
+    let logged = exposures(client.drain_events());
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&logged[0]).unwrap(),
+        json!({
+            "flag": "checkout-button", "variant": arm,
+            "experiment": "checkout-personalization", "layer": "checkout",
+            "unit": "u1", "reason": "ERROR", "errorCode": "TYPE_MISMATCH",
+            "revision": REVISION, "timestamp": NOW_MS,
+        })
+    );
+}
+
 #[test]
 fn exposures_are_deduplicated_per_unit_flag_experiment_and_variant() {
-    let mut client = client(&doc([1, 1], 0.0));
+    let client = client(&doc([1, 1], 0.0));
     // One unit of each arm, from the §4 formula.
     let salt = "experiment/checkout-personalization";
     let control = (0..)
@@ -188,11 +217,11 @@ fn exposures_are_deduplicated_per_unit_flag_experiment_and_variant() {
     // A new config that moves the control unit to treatment: a new variant, a new exposure.
     client.update(&doc([0, 1], 0.0).to_string()).unwrap();
     let moved = client.get_string("checkout-button", &unit(&control), "");
-    assert_eq!(moved.variant, Some("treatment"));
+    assert_eq!(moved.variant(), Some("treatment"));
     // The treated unit keeps its variant (and a new revision alone changes nothing): still
     // deduplicated.
     let kept = client.get_string("checkout-button", &unit(&treated), "");
-    assert_eq!(kept.variant, Some("treatment"));
+    assert_eq!(kept.variant(), Some("treatment"));
     let logged = exposures(client.drain_events());
     let seen: Vec<(&str, Option<&str>)> = logged
         .iter()
@@ -246,7 +275,9 @@ fn a_full_queue_drops_the_oldest_and_counts_the_drops() {
         ..Capacities::default()
     });
     for n in 0..5 {
-        client.track(&format!("e{n}"), "u1", None, Map::new());
+        client
+            .track(&format!("e{n}"), "u1", None, Map::new())
+            .unwrap();
     }
     assert_eq!(
         client.stats(),
@@ -254,13 +285,14 @@ fn a_full_queue_drops_the_oldest_and_counts_the_drops() {
             queued: 3,
             dropped: 2,
             deduplicated: 0,
+            decisions: 0,
             sticky_assignments: 0
         }
     );
     assert_eq!(track_names(&client.drain_events()), ["e2", "e3", "e4"]);
     // Exposures share the queue.
     client.get_string("checkout-button", &unit("x1"), "");
-    client.track("e5", "u1", None, Map::new());
+    client.track("e5", "u1", None, Map::new()).unwrap();
     client.get_string("checkout-button", &unit("x2"), "");
     client.get_string("checkout-button", &unit("x3"), "");
     assert_eq!(
@@ -276,7 +308,9 @@ fn a_full_queue_drops_the_oldest_and_counts_the_drops() {
 fn the_default_queue_holds_1000_events() {
     let client = client(&doc([1, 1], 0.0));
     for n in 0..1_005 {
-        client.track("t", &format!("u{n}"), Some(1.0), Map::new());
+        client
+            .track("t", &format!("u{n}"), Some(1.0), Map::new())
+            .unwrap();
     }
     assert_eq!(client.stats().queued, 1_000);
     assert_eq!(client.stats().dropped, 5);
@@ -293,36 +327,23 @@ fn track_events_carry_name_unit_value_properties_and_host_time() {
     let mut properties = Map::new();
     properties.insert("sku".into(), json!("A-1"));
     properties.insert("items".into(), json!(2));
-    client.track("purchase", "user-1", Some(12.5), properties.clone());
-    client.track("refund", "user-2", None, Map::new());
+    client
+        .track("purchase", "user-1", Some(12.5), properties.clone())
+        .unwrap();
+    client.track("refund", "user-2", None, Map::new()).unwrap();
     // A non-finite value cannot be serialized as JSON: it is dropped, the event is kept.
-    client.track("latency_ms", "user-3", Some(f64::NAN), Map::new());
-    let events = client.drain_events();
+    client
+        .track("latency_ms", "user-3", Some(f64::NAN), Map::new())
+        .unwrap();
+    let events = serde_json::to_value(client.drain_events()).unwrap();
     assert_eq!(
         events,
-        [
-            Event::Track(Track {
-                name: "purchase".into(),
-                unit: "user-1".into(),
-                value: Some(12.5),
-                properties,
-                timestamp: NOW_MS,
-            }),
-            Event::Track(Track {
-                name: "refund".into(),
-                unit: "user-2".into(),
-                value: None,
-                properties: Map::new(),
-                timestamp: NOW_MS,
-            }),
-            Event::Track(Track {
-                name: "latency_ms".into(),
-                unit: "user-3".into(),
-                value: None,
-                properties: Map::new(),
-                timestamp: NOW_MS,
-            }),
-        ]
+        json!([
+            {"type": "track", "name": "purchase", "unit": "user-1", "value": 12.5,
+             "properties": properties, "timestamp": NOW_MS},
+            {"type": "track", "name": "refund", "unit": "user-2", "timestamp": NOW_MS},
+            {"type": "track", "name": "latency_ms", "unit": "user-3", "timestamp": NOW_MS},
+        ])
     );
 }
 
@@ -330,12 +351,14 @@ fn track_events_carry_name_unit_value_properties_and_host_time() {
 fn drained_json_is_an_array_of_typed_events_oldest_first() {
     let client = client(&doc([1, 1], 100.0));
     client.get_string("checkout-button", &unit("user-1"), "");
-    client.track("purchase", "user-1", Some(12.5), {
-        let mut p = Map::new();
-        p.insert("sku".into(), json!("A-1"));
-        p
-    });
-    client.track("refund", "user-1", None, Map::new());
+    client
+        .track("purchase", "user-1", Some(12.5), {
+            let mut p = Map::new();
+            p.insert("sku".into(), json!("A-1"));
+            p
+        })
+        .unwrap();
+    client.track("refund", "user-1", None, Map::new()).unwrap();
     let text = client.drain_events_json();
     let parsed: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
@@ -369,7 +392,7 @@ fn memory_stays_bounded_over_200k_distinct_units() {
     let mut ctx = Context::new();
     let units = 200_000u64;
     for n in 0..units {
-        ctx.set("targetingKey", Value::String(format!("u{n}")));
+        ctx.set_str("targetingKey", &format!("u{n}"));
         client.get_string("checkout-button", &ctx, "");
         client.get_int("limit", &ctx, 0);
         let stats = client.stats();
@@ -386,11 +409,11 @@ fn memory_stays_bounded_over_200k_distinct_units() {
     assert_eq!(snapshot["assignments"].as_array().unwrap().len(), 500);
     // The first unit fell out of the window long ago: it is logged again.
     client.drain_events();
-    ctx.set("targetingKey", json!("u0"));
+    ctx.set_str("targetingKey", "u0");
     client.get_int("limit", &ctx, 0);
     assert_eq!(client.stats().queued, 1);
     // The most recent one is still remembered.
-    ctx.set("targetingKey", json!(format!("u{}", units - 1)));
+    ctx.set_str("targetingKey", &format!("u{}", units - 1));
     client.get_int("limit", &ctx, 0);
     assert_eq!(client.stats().queued, 1);
 }

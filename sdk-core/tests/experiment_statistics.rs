@@ -148,7 +148,7 @@ const FLAGS: [(&str, &str, &[&str]); 4] = [
 
 /// Evaluates every flag for `u0 … u{n-1}` through one client, draining events as a host would.
 fn run(n: usize) -> Run {
-    let client = Client::from_json(&config(), FixedClock::at_unix_seconds(1_795_000_000))
+    let client = Client::from_json(&config(), FixedClock::at_unix_seconds(1_795_000_000), 7)
         .unwrap()
         .with_capacities(Capacities {
             events: 10_000,
@@ -156,9 +156,9 @@ fn run(n: usize) -> Run {
             sticky: 1,
         });
     assert!(
-        client.config().unwrap().is_valid(),
+        client.snapshot().config().unwrap().is_valid(),
         "{:?}",
-        client.diagnostics()
+        client.snapshot().diagnostics()
     );
     let mut outcomes: HashMap<&'static str, Vec<Outcome>> = FLAGS
         .iter()
@@ -167,17 +167,17 @@ fn run(n: usize) -> Run {
     let mut exposures = 0;
     let mut ctx = Context::new();
     for i in 0..n {
-        ctx.set("targetingKey", Value::String(format!("u{i}")));
+        ctx.set_str("targetingKey", &format!("u{i}"));
         for &(flag, experiment, arms) in &FLAGS {
             let details = client.get_string(flag, &ctx, "fallback");
             assert_eq!(details.error_code, None, "{details:?}");
-            let outcome = match (&details.reason, details.experiment) {
+            let outcome = match (&details.reason, details.experiment()) {
                 (Reason::Split, Some(e)) => {
                     assert_eq!(e.key, experiment);
                     assert_eq!(e.holdout, None);
                     Outcome::Arm(
                         arms.iter()
-                            .position(|a| Some(*a) == details.variant)
+                            .position(|a| Some(*a) == details.variant())
                             .unwrap(),
                     )
                 }
@@ -185,14 +185,14 @@ fn run(n: usize) -> Run {
                     assert_eq!(e.key, experiment);
                     assert_eq!(e.holdout, Some("q4-global"));
                     assert_eq!(
-                        details.variant,
+                        details.variant(),
                         Some(arms[0]),
                         "held out: the default variant"
                     );
                     Outcome::HeldOut
                 }
                 (Reason::Default, None) => {
-                    assert_eq!(details.variant, Some(arms[0]));
+                    assert_eq!(details.variant(), Some(arms[0]));
                     Outcome::Outside
                 }
                 other => panic!("unexpected {other:?}"),

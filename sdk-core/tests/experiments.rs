@@ -82,12 +82,12 @@ fn clock_ms(ms: i64) -> FixedClock {
 }
 
 fn client_at(doc: &Value, ms: i64) -> Client {
-    let client = Client::from_json(&doc.to_string(), clock_ms(ms))
+    let client = Client::from_json(&doc.to_string(), clock_ms(ms), 7)
         .unwrap_or_else(|e| panic!("the config should load: {e}"));
     assert!(
-        client.config().unwrap().is_valid(),
+        client.snapshot().config().unwrap().is_valid(),
         "{:?}",
-        client.diagnostics()
+        client.snapshot().diagnostics()
     );
     client
 }
@@ -166,23 +166,27 @@ fn experiment(key: &str) -> Option<ExperimentDetails<'_>> {
 
 /// Asserts an experiment split `unit` into the variant the §4 formula gives.
 #[track_caller]
-fn assert_split(details: &EvaluationDetails<'_, &str>, salt: &str, unit: &str, exp: &str) {
+fn assert_split(details: &EvaluationDetails<'_, String>, salt: &str, unit: &str, exp: &str) {
     let variant = expected_variant(salt, unit, &SPLIT_3);
     assert_eq!(details.reason, Reason::Split, "{details:?}");
-    assert_eq!(details.variant, Some(variant), "{details:?}");
+    assert_eq!(details.variant(), Some(variant), "{details:?}");
     assert_eq!(details.value, value_of(variant), "{details:?}");
     assert_eq!(details.error_code, None, "{details:?}");
-    assert_eq!(details.experiment.map(|e| e.key), Some(exp), "{details:?}");
+    assert_eq!(
+        details.experiment().map(|e| e.key),
+        Some(exp),
+        "{details:?}"
+    );
 }
 
 /// Asserts the flag's default variant came back with `DEFAULT` and no experiment applied.
 #[track_caller]
-fn assert_not_in_experiment(details: &EvaluationDetails<'_, &str>) {
+fn assert_not_in_experiment(details: &EvaluationDetails<'_, String>) {
     assert_eq!(details.reason, Reason::Default, "{details:?}");
-    assert_eq!(details.variant, Some("control"), "{details:?}");
+    assert_eq!(details.variant(), Some("control"), "{details:?}");
     assert_eq!(details.value, "blue", "{details:?}");
     assert_eq!(details.error_code, None, "{details:?}");
-    assert_eq!(details.experiment, None, "{details:?}");
+    assert_eq!(details.experiment(), None, "{details:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,12 +298,12 @@ fn a_missing_unit_skips_the_experiment_with_targeting_key_missing() {
     ] {
         let details = client.get_string("button", &ctx(context.clone()), "fallback");
         assert_eq!(details.reason, Reason::Default, "{context}");
-        assert_eq!(details.variant, Some("control"));
+        assert_eq!(details.variant(), Some("control"));
         assert_eq!(details.value, "blue");
         // Evaluation goes on: the skip is reported in the experiment details, not as an error.
         assert_eq!(details.error_code, None);
         assert_eq!(
-            details.experiment,
+            details.experiment(),
             Some(ExperimentDetails {
                 key: "exp",
                 layer: None,
@@ -328,14 +332,14 @@ fn an_invalid_unit_skips_the_experiment_with_invalid_context() {
     ] {
         let details = client.get_string("button", &ctx(json!({ "targetingKey": key })), "x");
         assert_eq!(details.reason, Reason::Default, "{key}");
-        assert_eq!(details.variant, Some("control"), "{key}");
+        assert_eq!(details.variant(), Some("control"), "{key}");
         assert_eq!(details.error_code, None, "{key}");
         assert_eq!(
-            details.experiment.and_then(|e| e.skipped),
+            details.experiment().and_then(|e| e.skipped),
             Some(ErrorCode::InvalidContext),
             "{key}"
         );
-        assert_eq!(details.experiment.map(|e| e.key), Some("exp"));
+        assert_eq!(details.experiment().map(|e| e.key), Some("exp"));
     }
     assert!(exposures(&client).is_empty());
 }
@@ -379,7 +383,7 @@ fn a_custom_unit_path_reads_nested_context() {
         "",
     );
     assert_eq!(
-        missing.experiment.and_then(|e| e.skipped),
+        missing.experiment().and_then(|e| e.skipped),
         Some(ErrorCode::TargetingKeyMissing)
     );
     let invalid = client.get_string(
@@ -388,7 +392,7 @@ fn a_custom_unit_path_reads_nested_context() {
         "",
     );
     assert_eq!(
-        invalid.experiment.and_then(|e| e.skipped),
+        invalid.experiment().and_then(|e| e.skipped),
         Some(ErrorCode::InvalidContext)
     );
     // An integer id is a unit too.
@@ -419,10 +423,10 @@ fn a_global_holdout_serves_the_default_variant_and_is_still_an_exposure() {
 
     let details = client.get_string("button", &unit(&held), "fallback");
     assert_eq!(details.reason, Reason::Default);
-    assert_eq!(details.variant, Some("control"));
+    assert_eq!(details.variant(), Some("control"));
     assert_eq!(details.value, "blue");
     assert_eq!(
-        details.experiment,
+        details.experiment(),
         Some(ExperimentDetails {
             key: "exp",
             layer: None,
@@ -432,7 +436,7 @@ fn a_global_holdout_serves_the_default_variant_and_is_still_an_exposure() {
     );
     let details = client.get_string("button", &unit(&not_held), "fallback");
     assert_split(&details, "experiment/exp", &not_held, "exp");
-    assert_eq!(details.experiment.and_then(|e| e.holdout), None);
+    assert_eq!(details.experiment().and_then(|e| e.holdout), None);
 
     let logged = exposures(&client);
     assert_eq!(
@@ -444,7 +448,7 @@ fn a_global_holdout_serves_the_default_variant_and_is_still_an_exposure() {
     assert_eq!(logged[0].holdout.as_deref(), Some("half"));
     assert_eq!(logged[0].reason, "DEFAULT");
     assert_eq!(logged[0].variant.as_deref(), Some("control"));
-    assert_eq!(logged[0].experiment, "exp");
+    assert_eq!(&*logged[0].experiment, "exp");
     assert_eq!(logged[1].holdout, None);
     assert_eq!(logged[1].reason, "SPLIT");
 }
@@ -460,7 +464,7 @@ fn holdout_threshold_is_round_percent_times_100_over_the_holdout_salt() {
     let edge_in = find_unit(|u| bucket("holdout/q4", u) == 249);
     let edge_out = find_unit(|u| bucket("holdout/q4", u) == 250);
     let inside = client.get_string("button", &unit(&edge_in), "");
-    assert_eq!(inside.experiment.and_then(|e| e.holdout), Some("q4"));
+    assert_eq!(inside.experiment().and_then(|e| e.holdout), Some("q4"));
     assert_eq!(inside.reason, Reason::Default);
     let outside = client.get_string("button", &unit(&edge_out), "");
     assert_split(&outside, "experiment/exp", &edge_out, "exp");
@@ -474,7 +478,7 @@ fn holdout_threshold_is_round_percent_times_100_over_the_holdout_salt() {
     let u = find_unit(|u| (bucket("hs", u) < 5000) != (bucket("holdout/q4", u) < 5000));
     let details = client.get_string("button", &unit(&u), "");
     assert_eq!(
-        details.experiment.and_then(|e| e.holdout).is_some(),
+        details.experiment().and_then(|e| e.holdout).is_some(),
         bucket("hs", &u) < 5000
     );
 }
@@ -494,8 +498,8 @@ fn a_named_holdout_covers_only_its_experiments() {
         let u = format!("u{n}");
         let covered = client.get_string("other", &unit(&u), "");
         assert_eq!(covered.reason, Reason::Default);
-        assert_eq!(covered.variant, Some("control"));
-        assert_eq!(covered.experiment.and_then(|e| e.holdout), Some("all"));
+        assert_eq!(covered.variant(), Some("control"));
+        assert_eq!(covered.experiment().and_then(|e| e.holdout), Some("all"));
         let uncovered = client.get_string("button", &unit(&u), "");
         assert_split(&uncovered, "experiment/exp", &u, "exp");
     }
@@ -514,9 +518,9 @@ fn a_held_out_unit_of_a_flag_without_default_variant_gets_the_callers_default() 
     let client = client(&doc);
     let details = client.get_string("button", &unit("u1"), "fallback");
     assert_eq!(details.value, "fallback");
-    assert_eq!(details.variant, None);
+    assert_eq!(details.variant(), None);
     assert_eq!(details.reason, Reason::Default);
-    assert_eq!(details.experiment.and_then(|e| e.holdout), Some("all"));
+    assert_eq!(details.experiment().and_then(|e| e.holdout), Some("all"));
     let logged = exposures(&client);
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].variant, None);
@@ -537,8 +541,8 @@ fn targeting_wins_over_experiments() {
         "",
     );
     assert_eq!(qa.reason, Reason::TargetingMatch);
-    assert_eq!(qa.variant, Some("cb-v2"));
-    assert_eq!(qa.experiment, None);
+    assert_eq!(qa.variant(), Some("cb-v2"));
+    assert_eq!(qa.experiment(), None);
     assert!(
         exposures(&client).is_empty(),
         "a targeting match is no exposure"
@@ -605,7 +609,7 @@ fn a_unit_skipped_by_one_experiment_can_be_split_by_the_next() {
     let client = client(&doc);
     let d = client.get_string("button", &unit("k1"), "");
     assert_split(&d, "experiment/by-key", "k1", "by-key");
-    assert_eq!(d.experiment.and_then(|e| e.skipped), None);
+    assert_eq!(d.experiment().and_then(|e| e.skipped), None);
 }
 
 #[test]
@@ -668,7 +672,7 @@ fn layer_ranges_are_start_inclusive_end_exclusive_and_exclusive_between_experime
             let details = client.get_string(flag, &unit(&u), "");
             if owner == Some(exp) {
                 assert_split(&details, &format!("experiment/{exp}"), &u, exp);
-                assert_eq!(details.experiment.and_then(|e| e.layer), Some("L"));
+                assert_eq!(details.experiment().and_then(|e| e.layer), Some("L"));
             } else {
                 assert_not_in_experiment(&details);
             }
@@ -682,8 +686,9 @@ fn layer_ranges_are_start_inclusive_end_exclusive_and_exclusive_between_experime
 fn overlapping_layer_ranges_are_rejected_at_load() {
     let mut doc = layered();
     doc["layers"]["L"]["ranges"]["eb"] = json!([[4999, 9000]]);
-    let client = Client::from_json(&doc.to_string(), clock_ms(DURING_MS)).unwrap();
-    let diagnostics = client.diagnostics();
+    let client = Client::from_json(&doc.to_string(), clock_ms(DURING_MS), 7).unwrap();
+    let snapshot = client.snapshot();
+    let diagnostics = snapshot.diagnostics();
     assert!(
         diagnostics
             .iter()
@@ -691,7 +696,7 @@ fn overlapping_layer_ranges_are_rejected_at_load() {
                 && d.to_string().contains("overlap")),
         "{diagnostics:?}"
     );
-    assert!(!client.config().unwrap().is_valid());
+    assert!(!client.snapshot().config().unwrap().is_valid());
     // The layer's experiments cannot be placed, so their flags fail loudly instead of silently
     // serving the default to everyone.
     let details = client.get_string("fa", &unit("u1"), "fallback");
@@ -709,7 +714,7 @@ fn an_experiment_without_a_layer_takes_traffic_percent_of_its_implicit_layer() {
         if inside {
             assert_split(&details, "experiment/exp", &u, "exp");
             assert_eq!(
-                details.experiment.and_then(|e| e.layer),
+                details.experiment().and_then(|e| e.layer),
                 None,
                 "implicit layer"
             );
@@ -783,7 +788,7 @@ fn units(n: usize) -> Vec<String> {
 
 #[test]
 fn a_sticky_unit_keeps_its_variant_when_weights_change() {
-    let mut client = client(&sticky_doc(&HALF, "running", 100));
+    let client = client(&sticky_doc(&HALF, "running", 100));
     let units = units(200);
     let before: Vec<(String, String)> = units
         .iter()
@@ -791,9 +796,15 @@ fn a_sticky_unit_keeps_its_variant_when_weights_change() {
             let s = client.get_string("sticky", &unit(u), "");
             let l = client.get_string("loose", &unit(u), "");
             let expected = expected_variant("experiment/s", u, &HALF);
-            assert_eq!(s.variant, Some(expected));
-            assert_eq!(l.variant, Some(expected_variant("experiment/l", u, &HALF)));
-            (s.variant.unwrap().to_owned(), l.variant.unwrap().to_owned())
+            assert_eq!(s.variant(), Some(expected));
+            assert_eq!(
+                l.variant(),
+                Some(expected_variant("experiment/l", u, &HALF))
+            );
+            (
+                s.variant().unwrap().to_owned(),
+                l.variant().unwrap().to_owned(),
+            )
         })
         .collect();
     let controls = before.iter().filter(|(_, l)| l == "control").count();
@@ -808,23 +819,23 @@ fn a_sticky_unit_keeps_its_variant_when_weights_change() {
         .unwrap();
     for (u, (sticky, _)) in units.iter().zip(&before) {
         let s = client.get_string("sticky", &unit(u), "");
-        assert_eq!(s.variant, Some(sticky.as_str()), "{u} keeps its variant");
+        assert_eq!(s.variant(), Some(sticky.as_str()), "{u} keeps its variant");
         assert_eq!(s.reason, Reason::Split);
         let l = client.get_string("loose", &unit(u), "");
-        assert_eq!(l.variant, Some("cb-v1"), "a non-sticky unit moves");
+        assert_eq!(l.variant(), Some("cb-v1"), "a non-sticky unit moves");
     }
     // A unit first seen after the change gets the new weights.
     let fresh = client.get_string("sticky", &unit("fresh-unit"), "");
-    assert_eq!(fresh.variant, Some("cb-v1"));
+    assert_eq!(fresh.variant(), Some("cb-v1"));
 }
 
 #[test]
 fn a_sticky_unit_keeps_its_variant_when_its_range_changes() {
-    let mut client = client(&sticky_doc(&HALF, "running", 100));
+    let client = client(&sticky_doc(&HALF, "running", 100));
     let u = "u7";
     let variant = client
         .get_string("sticky", &unit(u), "")
-        .variant
+        .variant()
         .unwrap()
         .to_owned();
     // Traffic 0: no new unit gets in, the sticky one stays.
@@ -832,7 +843,7 @@ fn a_sticky_unit_keeps_its_variant_when_its_range_changes() {
         .update(&sticky_doc(&HALF, "running", 0).to_string())
         .unwrap();
     assert_eq!(
-        client.get_string("sticky", &unit(u), "").variant,
+        client.get_string("sticky", &unit(u), "").variant(),
         Some(variant.as_str())
     );
     assert_not_in_experiment(&client.get_string("sticky", &unit("u8"), ""));
@@ -847,7 +858,7 @@ fn sticky_snapshots_round_trip_into_a_new_client() {
         .iter()
         .map(|u| {
             old.get_string("sticky", &unit(u), "")
-                .variant
+                .variant()
                 .unwrap()
                 .to_owned()
         })
@@ -863,7 +874,7 @@ fn sticky_snapshots_round_trip_into_a_new_client() {
         assert_eq!(new.stats().sticky_assignments, 100);
         for (u, v) in units.iter().zip(&before) {
             assert_eq!(
-                new.get_string("sticky", &unit(u), "").variant,
+                new.get_string("sticky", &unit(u), "").variant(),
                 Some(v.as_str())
             );
         }
@@ -896,10 +907,10 @@ fn sticky_assignments_are_bounded() {
 
 #[test]
 fn sticky_assignments_are_forgotten_once_the_experiment_stops() {
-    let mut client = client(&sticky_doc(&HALF, "running", 100));
+    let client = client(&sticky_doc(&HALF, "running", 100));
     let u = find_unit(|u| expected_variant("experiment/s", u, &HALF) == "control");
     assert_eq!(
-        client.get_string("sticky", &unit(&u), "").variant,
+        client.get_string("sticky", &unit(&u), "").variant(),
         Some("control")
     );
     let snapshot = client.export_sticky();
@@ -918,7 +929,7 @@ fn sticky_assignments_are_forgotten_once_the_experiment_stops() {
         .update(&sticky_doc(&ALL_V1, "running", 100).to_string())
         .unwrap();
     assert_eq!(
-        client.get_string("sticky", &unit(&u), "").variant,
+        client.get_string("sticky", &unit(&u), "").variant(),
         Some("cb-v1")
     );
 }
@@ -931,19 +942,19 @@ fn a_sticky_held_out_unit_stays_held_out() {
             json!({"h": {"percent": percent, "experiments": ["s"]}}),
         )
     };
-    let mut client = client(&with(100));
+    let client = client(&with(100));
     let held = client.get_string("sticky", &unit("u1"), "");
-    assert_eq!(held.experiment.and_then(|e| e.holdout), Some("h"));
+    assert_eq!(held.experiment().and_then(|e| e.holdout), Some("h"));
     client.update(&with(0).to_string()).unwrap();
     let again = client.get_string("sticky", &unit("u1"), "");
-    assert_eq!(again.experiment.and_then(|e| e.holdout), Some("h"));
+    assert_eq!(again.experiment().and_then(|e| e.holdout), Some("h"));
     assert_eq!(again.reason, Reason::Default);
-    assert_eq!(again.variant, Some("control"));
+    assert_eq!(again.variant(), Some("control"));
     // A fresh unit is not held out any more.
     assert_eq!(
         client
             .get_string("sticky", &unit("u2"), "")
-            .experiment
+            .experiment()
             .and_then(|e| e.holdout),
         None
     );
@@ -953,7 +964,7 @@ fn a_sticky_held_out_unit_stays_held_out() {
 fn experiment_details_name_the_experiment() {
     let client = client(&single(json!({})));
     let d = client.get_string("button", &unit("u1"), "");
-    assert_eq!(d.experiment, experiment("exp"));
+    assert_eq!(d.experiment(), experiment("exp"));
     let json = serde_json::to_value(&d).unwrap();
     assert_eq!(json["experiment"], json!({"key": "exp"}));
     assert_eq!(json["reason"], json!("SPLIT"));

@@ -50,7 +50,7 @@ fn run(bundle: &Bundle, eligible: Option<&[&str]>) -> (Vec<u64>, Vec<f64>) {
     let mut counts = vec![0u64; bundle.actions().len()];
     let mut logged: Option<Vec<f64>> = None;
     for i in 0..UNITS {
-        ctx.set("targetingKey", Value::String(format!("u{i}")));
+        ctx.set_str("targetingKey", &format!("u{i}"));
         let decision = bundle.decide(&ctx, "", eligible).unwrap();
         counts[decision.action_index] += 1;
         assert_eq!(
@@ -63,8 +63,12 @@ fn run(bundle: &Bundle, eligible: Option<&[&str]>) -> (Vec<u64>, Vec<f64>) {
             "unit u{i}: chose an action of probability 0"
         );
         match &logged {
-            None => logged = Some(decision.probabilities.clone()),
-            Some(p) => assert_eq!(p, &decision.probabilities, "unit u{i}: probabilities vary"),
+            None => logged = Some(decision.probabilities.to_vec()),
+            Some(p) => assert_eq!(
+                p[..],
+                decision.probabilities[..],
+                "unit u{i}: probabilities vary"
+            ),
         }
     }
     (counts, logged.unwrap())

@@ -44,7 +44,7 @@ fn read(path: &Path) -> String {
 }
 
 fn client(config: &str) -> Result<Client, tandem::Error> {
-    Client::from_json(config, FixedClock::at_unix_seconds(1_767_225_600))
+    Client::from_json(config, FixedClock::at_unix_seconds(1_767_225_600), 7)
 }
 
 /// Problems with a document that must load cleanly: the load error, or each invalid diagnostic.
@@ -67,7 +67,7 @@ fn problems_loading_cleanly(json: &str) -> Vec<String> {
         if details.error_code == Some(ErrorCode::ParseError) {
             problems.push(format!(
                 "flag {key:?} is broken: {:?}",
-                details.error_message
+                details.error_message()
             ));
         }
     }
@@ -328,7 +328,7 @@ fn schema_examples_load_and_serve_every_flag() {
             if details.error_code == Some(ErrorCode::ParseError) {
                 problems.push(format!(
                     "flag {key:?} is broken: {:?}",
-                    details.error_message
+                    details.error_message()
                 ));
             }
         }
@@ -460,7 +460,7 @@ fn testbed_flag_files_load_and_only_the_deliberate_flags_are_broken() {
                     ok = false;
                     failures.push(format!(
                         "{relative}: flag {key:?} is broken: {:?} {errors:?}",
-                        details.error_message
+                        details.error_message()
                     ));
                 }
                 (false, false) if !errors.is_empty() => {

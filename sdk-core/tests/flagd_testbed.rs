@@ -180,11 +180,11 @@ impl Resolved {
         to_json: impl FnOnce(T) -> Value,
     ) -> Self {
         Self {
-            variant: details.variant.map(str::to_owned),
+            variant: details.variant().map(str::to_owned),
             reason: details.reason.as_str(),
             error_code: details.error_code.map(|code| code.as_str()),
-            error_message: details.error_message.as_deref().map(str::to_owned),
-            metadata: details.flag_metadata.cloned(),
+            error_message: details.error_message().map(str::to_owned),
+            metadata: details.flag_metadata().cloned(),
             value: to_json(details.value),
         }
     }
@@ -317,7 +317,7 @@ fn args(ctx: &step::Context) -> Vec<String> {
 
 fn an_evaluator(world: &mut Testbed, _: &step::Context) {
     let json = FLAGS_JSON.get().expect("flags loaded in main");
-    let client = Client::from_json(json, FixedClock::at_unix_seconds(NOW_UNIX_SECONDS))
+    let client = Client::from_json(json, FixedClock::at_unix_seconds(NOW_UNIX_SECONDS), 7)
         .unwrap_or_else(|e| panic!("testkit-flags.json did not load: {e}"));
     world.client = Some(client);
 }

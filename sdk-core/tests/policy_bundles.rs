@@ -121,8 +121,9 @@ fn each_transform_matches_its_formula() {
     let expected = [expected, hot(8, hashed("SE")), vec![3.0, 1.0, 41.0, 0.0]].concat();
     close(&bundle.features(&present), &expected);
 
-    // Past the last edge, clipped from below, an unknown category, a top-level `user.age`
-    // (matched before the dotted path).
+    // Past the last edge, clipped from below, an unknown category, and a top-level key
+    // `user.age`, which the path `user.age` does not reach (JSON Logic `var` semantics, the one
+    // path resolver of every context read): the feature is missing, its indicator is 1.
     let other = ctx(
         json!({"a": -2, "b": 10, "c": 200, "d": 0, "e": -3, "f": 25, "g": "web",
         "h": true, "i": "DE", "j": 12, "k": false, "user.age": 9}),
@@ -136,7 +137,7 @@ fn each_transform_matches_its_formula() {
     let expected = [expected, hot(2, Some(0)), hot(8, hashed("DE"))].concat();
     close(
         &bundle.features(&other),
-        &[expected, vec![12.0, 0.0, 9.0, 0.0]].concat(),
+        &[expected, vec![12.0, 0.0, 0.0, 1.0]].concat(),
     );
 
     // Missing or unusable everywhere: each stand-in goes through its transform.
@@ -220,6 +221,7 @@ fn exploration_rules_follow_their_formulas() {
             .decide(&Context::with_targeting_key("u"), "", None)
             .unwrap()
             .probabilities
+            .into_owned()
     };
     // Greedy: the first of the tied best (index 1).
     assert_eq!(probabilities(json!("greedy")), vec![0.0, 1.0, 0.0, 0.0]);
@@ -289,7 +291,7 @@ fn eligible_actions_run_the_rule_over_themselves() {
     let greedy = constant(&s, json!("greedy"));
     let d = greedy.decide(&c, "", Some(&["a1", "a3"])).unwrap();
     assert_eq!(
-        (d.probabilities, d.action, d.optimality_gap),
+        (d.probabilities.to_vec(), d.action, d.optimality_gap),
         (vec![0.0, 0.0, 0.0, 1.0], "a3", 0.0)
     );
     let softmax = constant(&s, json!({"softmax": {"temperature": 1.0, "floor": 0.2}}));
@@ -377,7 +379,7 @@ fn the_draw_is_the_normative_policy_draw() {
         } else {
             format!("req-{i}")
         };
-        let c = Context::with_targeting_key(unit.clone());
+        let c = Context::with_targeting_key(&unit);
         for (b, salt) in [(&bundle, "policy/c"), (&salted, "custom")] {
             let d = b.decide(&c, &key, None).unwrap();
             let h = xxh3_64(format!("{salt}\0{unit}\0{key}").as_bytes());

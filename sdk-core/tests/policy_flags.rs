@@ -44,6 +44,7 @@ fn client(policy: Value) -> Client {
     Client::from_json(
         &config(policy).to_string(),
         FixedClock::at_unix_seconds(1_800_000_000),
+        7,
     )
     .unwrap()
 }
@@ -59,9 +60,9 @@ fn a_policy_variant_serves_the_chosen_action_with_its_decision() {
     let details = client.get_string("banner", &young, "none");
     // Scores: young = -20 + 30 = 10, senior = 20 - 30 = -10: greedy picks "young".
     assert_eq!(details.value, "sneakers");
-    assert_eq!(details.variant, Some("bandit"));
+    assert_eq!(details.variant(), Some("bandit"));
     assert_eq!(details.reason, Reason::TargetingMatch);
-    let decision = details.decision.as_ref().unwrap();
+    let decision = details.decision().unwrap();
     assert_eq!(decision.action, "young");
     assert_eq!(decision.propensity, 1.0);
     assert_eq!(decision.probabilities, vec![1.0, 0.0]);
@@ -78,32 +79,33 @@ fn a_policy_variant_serves_the_chosen_action_with_its_decision() {
     let other = ctx(json!({"targetingKey": "u3", "age": 50}));
     let details = client.get_string("banner", &other, "none");
     assert_eq!(
-        (details.value, details.decision.is_none()),
+        (details.value.as_str(), details.decision().is_none()),
         ("sandals", true)
     );
 }
 
 #[test]
-fn each_decision_queues_one_decision_event() {
+fn every_decision_queues_a_decision_event() {
     let client = client(bundle(json!({"epsilon_greedy": {"epsilon": 0.2}})));
     let user = ctx(json!({"targetingKey": "u1", "segment": "bandit", "age": 20}));
     let first = client.evaluate("banner", &user, &Value::Null, FlagType::Any);
-    let action = first.decision.as_ref().unwrap().action.to_owned();
+    let action = first.decision().unwrap().action.to_owned();
     client.evaluate("banner", &user, &Value::Null, FlagType::Any);
     let events = client.drain_events();
-    assert_eq!(
-        events.len(),
-        1,
-        "the repeated decision is deduplicated: {events:?}"
-    );
+    // DESIGN §6: every decision is logged, never deduplicated — each carries its propensity,
+    // and off-policy estimates need every one.
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], events[1]);
+    assert_eq!(client.stats().decisions, 2);
+    assert_eq!(client.stats().deduplicated, 0);
     let Event::Decision(event) = &events[0] else {
         panic!("{events:?}")
     };
-    assert_eq!(event.flag, "banner");
-    assert_eq!(event.variant, "bandit");
+    assert_eq!(&*event.flag, "banner");
+    assert_eq!(&*event.variant, "bandit");
     assert_eq!(event.unit, "u1");
-    assert_eq!(event.policy, "banner-cb@3");
-    assert_eq!(event.action, action);
+    assert_eq!(&*event.policy, "banner-cb@3");
+    assert_eq!(&*event.action, action);
     assert_eq!(event.revision.as_deref(), Some("r7"));
     assert_eq!(event.timestamp, 1_800_000_000_000);
     assert!(event.digest.starts_with("xxh3-128:"));
@@ -116,6 +118,7 @@ fn each_decision_queues_one_decision_event() {
     let options = EvalOptions {
         decision_key: "request-2",
         eligible_actions: None,
+        ..EvalOptions::default()
     };
     client.evaluate_with("banner", &user, &Value::Null, FlagType::Any, &options);
     let events = client.drain_events();
@@ -133,13 +136,11 @@ fn eligible_actions_restrict_the_choice() {
     let options = EvalOptions {
         decision_key: "",
         eligible_actions: Some(&only_senior),
+        ..EvalOptions::default()
     };
     let details = client.evaluate_with("banner", &young, &Value::Null, FlagType::Any, &options);
-    assert_eq!(details.value, &json!("loafers"));
-    assert_eq!(
-        details.decision.as_ref().unwrap().probabilities,
-        vec![0.0, 1.0]
-    );
+    assert_eq!(details.value, json!("loafers"));
+    assert_eq!(details.decision().unwrap().probabilities[..], [0.0, 1.0]);
 }
 
 #[test]
@@ -150,7 +151,7 @@ fn a_missing_unit_is_an_error_that_serves_the_static_default() {
     assert_eq!(details.reason, Reason::Error);
     assert_eq!(details.error_code, Some(ErrorCode::TargetingKeyMissing));
     assert_eq!(
-        (details.value, details.variant),
+        (details.value.as_str(), details.variant()),
         ("sandals", Some("static"))
     );
     let invalid = ctx(json!({"targetingKey": true, "segment": "bandit"}));
@@ -165,6 +166,7 @@ fn a_broken_bundle_fails_only_the_variants_that_use_it() {
     broken["scorer"]["linear"]["weights"] = json!([[1.0, 2.0], [1.0]]);
     let client = client(broken);
     let diagnostics: Vec<String> = client
+        .snapshot()
         .diagnostics()
         .iter()
         .map(ToString::to_string)
@@ -196,6 +198,7 @@ fn a_failed_self_check_rejects_the_bundle() {
         json!([{"context": {"targetingKey": "u", "age": 20}, "probabilities": [0.0, 1.0]}]);
     let client = client(checked);
     assert!(client
+        .snapshot()
         .diagnostics()
         .iter()
         .any(|d| d.path.contains("vectors")));
@@ -228,11 +231,11 @@ fn a_precomputed_payload_serves_the_decision_and_logs_it_when_read() {
         "precomputing logs nothing"
     );
     let browser =
-        Client::from_precomputed(&payload, FixedClock::at_unix_seconds(1_800_000_100)).unwrap();
+        Client::from_precomputed(&payload, FixedClock::at_unix_seconds(1_800_000_100), 7).unwrap();
     let served = browser.evaluate("banner", &Context::new(), &Value::Null, FlagType::Any);
     let direct = server.evaluate("banner", &user, &Value::Null, FlagType::Any);
     assert_eq!(served.value, direct.value);
-    assert_eq!(served.decision, direct.decision);
+    assert_eq!(served.decision(), direct.decision());
     let events = browser.drain_events();
     assert_eq!(events.len(), 1);
     let Event::Decision(event) = &events[0] else {
@@ -243,19 +246,19 @@ fn a_precomputed_payload_serves_the_decision_and_logs_it_when_read() {
         "logged when read, with the reader's clock"
     );
     assert_eq!(
-        Some(event.action.as_str()),
-        direct.decision.as_ref().map(|d| d.action)
+        Some(&*event.action),
+        direct.decision().as_ref().map(|d| d.action)
     );
 
     // A failed policy serves the static default with an error, in both clients alike.
     let anonymous = ctx(json!({"segment": "bandit"}));
     let payload = server.precompute(&anonymous).unwrap();
-    let browser = Client::from_precomputed(&payload, FixedClock::at_unix_seconds(0)).unwrap();
+    let browser = Client::from_precomputed(&payload, FixedClock::at_unix_seconds(0), 7).unwrap();
     let served = browser.get_string("banner", &Context::new(), "none");
     let direct = server.get_string("banner", &anonymous, "none");
     assert_eq!(
-        (served.value, served.error_code),
-        (direct.value, direct.error_code)
+        (served.value.as_str(), served.error_code),
+        (direct.value.as_str(), direct.error_code)
     );
     assert_eq!(served.value, "sandals");
 }

@@ -82,9 +82,14 @@ fn config() -> String {
 }
 
 fn config_client(ms: i64) -> Client {
-    let client = Client::from_json(&config(), at(ms)).unwrap();
+    let client = Client::from_json(&config(), at(ms), 7).unwrap();
     // `broken` is broken on purpose; everything else loads.
-    assert_eq!(client.diagnostics().len(), 1, "{:?}", client.diagnostics());
+    assert_eq!(
+        client.snapshot().diagnostics().len(),
+        1,
+        "{:?}",
+        client.snapshot().diagnostics()
+    );
     client
 }
 
@@ -117,12 +122,17 @@ const FLAGS: [&str; 11] = [
 ];
 
 #[track_caller]
-fn same<T: Debug + PartialEq>(
+fn same<T: Debug + PartialEq + serde::Serialize>(
     what: &str,
     from_config: &EvaluationDetails<'_, T>,
     from_payload: &EvaluationDetails<'_, T>,
 ) {
-    assert_eq!(from_config, from_payload, "{what}");
+    assert_eq!(from_config.value, from_payload.value, "{what}");
+    assert_eq!(
+        serde_json::to_value(from_config).unwrap(),
+        serde_json::to_value(from_payload).unwrap(),
+        "{what}"
+    );
 }
 
 /// Every getter of every flag, on both clients.
@@ -174,7 +184,7 @@ fn a_payload_client_answers_as_the_config_client_for_every_flag_and_getter() {
         let edge = config_client(EDGE_MS);
         let payload_text = edge.precompute(&ctx).unwrap();
         let reference = config_client(BROWSER_MS);
-        let browser = Client::from_precomputed(&payload_text, at(BROWSER_MS)).unwrap();
+        let browser = Client::from_precomputed(&payload_text, at(BROWSER_MS), 7).unwrap();
         compare_all(&reference, &browser, &ctx, &value.to_string());
         // And the events both logged while reading are the same.
         assert_eq!(
@@ -200,7 +210,7 @@ fn the_round_trip_covers_every_kind_of_result() {
             let d = client.evaluate(flag, &ctx, &Value::Null, FlagType::Any);
             reasons.insert(d.reason);
             codes.extend(d.error_code);
-            if let Some(e) = d.experiment {
+            if let Some(e) = d.experiment() {
                 held_out |= e.holdout.is_some();
                 skipped.extend(e.skipped);
             }
@@ -247,7 +257,7 @@ fn exposures_are_logged_when_the_app_reads_the_flag_not_when_the_payload_is_made
     assert_eq!(edge.stats().queued, 0, "precomputing logs nothing");
     assert!(edge.drain_events().is_empty());
 
-    let browser = Client::from_precomputed(&payload, at(BROWSER_MS)).unwrap();
+    let browser = Client::from_precomputed(&payload, at(BROWSER_MS), 7).unwrap();
     assert_eq!(browser.stats().queued, 0, "loading a payload logs nothing");
     // A non-experiment flag: no exposure.
     browser.get_bool("banner", &Context::new(), false);
@@ -258,11 +268,11 @@ fn exposures_are_logged_when_the_app_reads_the_flag_not_when_the_payload_is_made
     let logged = exposures(&browser);
     assert_eq!(logged.len(), 1);
     let x = &logged[0];
-    assert_eq!(x.flag, "limit");
-    assert_eq!(x.experiment, "limit-test");
+    assert_eq!(&*x.flag, "limit");
+    assert_eq!(&*x.experiment, "limit-test");
     assert_eq!(x.layer.as_deref(), Some("main"));
     assert_eq!(x.unit, "u1");
-    assert_eq!(x.variant.as_deref(), first.variant);
+    assert_eq!(x.variant.as_deref(), first.variant());
     assert_eq!(x.reason, "SPLIT");
     assert_eq!(x.revision.as_deref(), Some("rev-7"));
     assert_eq!(
@@ -356,7 +366,7 @@ fn a_payload_client_serves_unknown_flags_as_not_found() {
     let payload = config_client(EDGE_MS)
         .precompute(&Context::with_targeting_key("u1"))
         .unwrap();
-    let browser = Client::from_precomputed(&payload, at(BROWSER_MS)).unwrap();
+    let browser = Client::from_precomputed(&payload, at(BROWSER_MS), 7).unwrap();
     let d = browser.get_string("never-heard-of-it", &Context::new(), "dflt");
     assert_eq!(d.reason, Reason::Error);
     assert_eq!(d.error_code, Some(ErrorCode::FlagNotFound));
@@ -365,7 +375,7 @@ fn a_payload_client_serves_unknown_flags_as_not_found() {
 
 #[test]
 fn precompute_needs_a_config() {
-    let client = Client::new(at(EDGE_MS));
+    let client = Client::new(at(EDGE_MS), 7);
     let err = client.precompute(&Context::new()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotReady);
 }
@@ -410,19 +420,19 @@ fn malformed_payloads_are_clear_errors() {
         ),
     ];
     for (text, kind, path) in cases {
-        let err = Client::from_precomputed(text, at(BROWSER_MS)).unwrap_err();
+        let err = Client::from_precomputed(text, at(BROWSER_MS), 7).unwrap_err();
         assert_eq!(err.kind(), kind, "{text}: {err}");
         assert!(err.message().starts_with(path), "{text}: {err}");
     }
     let bad_code = r#"{"v": 1, "flags": [{"key": "a", "reason": "ERROR", "errorCode": "OOPS"}]}"#;
-    let err = Client::from_precomputed(bad_code, at(BROWSER_MS)).unwrap_err();
+    let err = Client::from_precomputed(bad_code, at(BROWSER_MS), 7).unwrap_err();
     assert!(err.message().starts_with("flags[0].errorCode"), "{err}");
 
     // A failed update keeps the last good payload serving.
     let good = config_client(EDGE_MS)
         .precompute(&Context::with_targeting_key("u1"))
         .unwrap();
-    let mut browser = Client::from_precomputed(&good, at(BROWSER_MS)).unwrap();
+    let browser = Client::from_precomputed(&good, at(BROWSER_MS), 7).unwrap();
     assert!(browser.update_precomputed("{").is_err());
     assert!(browser.get_bool("banner", &Context::new(), false).value);
 }

@@ -155,9 +155,15 @@ fn choose_variant(
 ) -> Result<Outcome, Cow<'static, str>> {
     let variant = |v: Option<usize>| v.and_then(|v| u32::try_from(v).ok());
     if flag.targeting.is_none() && flag.experiments.is_empty() {
+        // Without a default variant the caller's default is served, and that is no static
+        // variant: reason DEFAULT, as flagd reports it.
+        let reason = match flag.default_variant {
+            Some(_) => Reason::Static,
+            None => Reason::Default,
+        };
         return Ok(Outcome {
             variant: variant(flag.default_variant),
-            ..Outcome::fallback(Some(index), Reason::Static)
+            ..Outcome::fallback(Some(index), reason)
         });
     }
     let now = call.now.get();

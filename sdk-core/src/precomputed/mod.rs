@@ -5,7 +5,7 @@
 //! Format (`v` 1), one entry per flag in the config's order:
 //!
 //! ```json
-//! {"v": 1, "revision": "2026-11-25.42", "flags": [
+//! {"v": 1, "revision": "2026-11-25.42", "metadata": {"flagSetId": "shop"}, "flags": [
 //!   {"key": "checkout-button", "value": "green", "variant": "green", "reason": "SPLIT",
 //!    "flagMetadata": {...},
 //!    "experiment": {"key": "checkout-colors", "layer": "checkout", "variant": "green"},
@@ -14,7 +14,8 @@
 //!                 "actionIndex", "propensity", "probabilities", "scores", "optimalityGap"}}]}
 //! ```
 //!
-//! `value` is absent (or null) when the caller's default is to be served; `errorCode` and
+//! `metadata` is the flag set's (what a flag that is not in the payload reports). `value` is
+//! absent (or null) when the caller's default is to be served; `errorCode` and
 //! `errorMessage` come with reason `ERROR`; `experiment.skipped` names a unit problem;
 //! `experiment.variant` is the assigned arm, which the exposure names (it differs from
 //! `variant` when the arm failed); `unit` is present exactly when reading the flag logs an

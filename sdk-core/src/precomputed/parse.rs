@@ -92,6 +92,11 @@ pub(crate) fn parse(json: &str, limits: &Limits, generation: u64) -> Result<Snap
     }
     let mut tables = builder.tables;
     tables.set_holdouts(builder.holdout_names);
+    tables.set_metadata = match root.get("metadata") {
+        None | Some(Value::Null) => None,
+        Some(m @ Value::Object(_)) => Some(Json::new(m.clone())),
+        Some(_) => return Err(invalid("metadata: must be an object".into())),
+    };
     // A payload serves results, not rules: it reads no context attribute.
     let attributes = AttributesBuilder::default().build();
     Ok(Snapshot::new(
@@ -103,13 +108,16 @@ pub(crate) fn parse(json: &str, limits: &Limits, generation: u64) -> Result<Snap
     ))
 }
 
+/// What identifies a policy in a payload: `(policyId, version, digest)`.
+type PolicyIdentity = (Box<str>, Box<str>, Box<str>);
+
 struct Builder {
     tables: Tables,
     experiments: FastMap<Box<str>, u32>,
     holdouts: FastMap<Box<str>, u32>,
     holdout_names: Vec<Name>,
     /// `(policyId, version, digest)` → policy index.
-    policies: FastMap<(Box<str>, Box<str>, Box<str>), u32>,
+    policies: FastMap<PolicyIdentity, u32>,
     max_unit_bytes: usize,
 }
 
@@ -372,7 +380,7 @@ impl Builder {
         key: &str,
         value: &Value,
     ) -> Res<u32> {
-        let identity: (Box<str>, Box<str>, Box<str>) = (id.into(), version.into(), digest.into());
+        let identity: PolicyIdentity = (id.into(), version.into(), digest.into());
         let policy = match self.policies.get(&identity) {
             Some(&p) => p,
             None => {

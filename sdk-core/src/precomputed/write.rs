@@ -37,6 +37,10 @@ pub(crate) fn write_payload<'u>(
         field(out, "revision");
         json(out, revision);
     }
+    if let Some(metadata) = snapshot.flag_metadata_json(None) {
+        field(out, "metadata");
+        out.extend_from_slice(metadata.as_bytes());
+    }
     out.extend_from_slice(b",\"flags\":[");
     for (i, (outcome, unit)) in entries.enumerate() {
         if i > 0 {
