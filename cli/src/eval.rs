@@ -1,11 +1,13 @@
 //! `tandem eval` and `tandem eval-batch`.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Args;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use tandem::{Client, Context, FlagType};
+use tandem::{Client, Context, EvalOptions, FlagType};
 
 use crate::input::{clock, entropy, json_arg, read_file};
 
@@ -26,6 +28,10 @@ pub(crate) struct EvalArgs {
     /// The time the evaluation sees, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// Add an "events" array: the exposure and decision events this evaluation queued, as the
+    /// SDK emits them.
+    #[arg(long)]
+    events: bool,
 }
 
 /// Arguments of `tandem eval-batch`.
@@ -36,6 +42,10 @@ pub(crate) struct BatchArgs {
     /// The time every evaluation sees, RFC 3339 (default: now, read once).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// Add an "events" array to each result: the events that line's evaluation queued (the
+    /// deduplication window spans the batch, as it spans a client's life).
+    #[arg(long)]
+    events: bool,
 }
 
 fn load(path: &str, now: Option<&str>) -> Result<Client, String> {
@@ -55,10 +65,26 @@ fn requested_type(default: &Value) -> FlagType {
     }
 }
 
-fn evaluate(client: &Client, flag: &str, ctx: &Context, default: &Value) -> Value {
-    let details = client.evaluate(flag, ctx, default, requested_type(default));
+/// One evaluation as the JSON the CLI prints, with the events it queued when asked.
+fn evaluate(
+    client: &Client,
+    flag: &str,
+    ctx: &Context,
+    default: &Value,
+    options: &EvalOptions<'_>,
+    with_events: bool,
+) -> Value {
+    let details = client.evaluate_with(flag, ctx, default, requested_type(default), options);
     // Serializing a tree of JSON values into a JSON value cannot fail.
-    serde_json::to_value(&details).unwrap_or(Value::Null)
+    let mut result = serde_json::to_value(&details).unwrap_or(Value::Null);
+    let events = client.drain_events();
+    if let (true, Value::Object(map)) = (with_events, &mut result) {
+        map.insert(
+            "events".to_owned(),
+            serde_json::to_value(events).unwrap_or(Value::Null),
+        );
+    }
+    result
 }
 
 pub(crate) fn run(args: &EvalArgs) -> Result<ExitCode, String> {
@@ -71,50 +97,190 @@ pub(crate) fn run(args: &EvalArgs) -> Result<ExitCode, String> {
         Some(text) => json_arg("--default", text)?,
         None => Value::Null,
     };
-    println!("{}", evaluate(&client, &args.flag, &ctx, &default));
+    let result = evaluate(
+        &client,
+        &args.flag,
+        &ctx,
+        &default,
+        &EvalOptions::default(),
+        args.events,
+    );
+    println!("{result}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What reading one line gave.
+enum Line {
+    /// A whole line (without its newline) in the buffer.
+    Read,
+    /// A line longer than the limit: skipped to its end without being kept.
+    TooLong,
+    End,
+}
+
+/// Reads one line of at most `max` bytes into `buf`; a longer line is consumed and dropped, so
+/// no line costs more memory than the limit.
+fn read_line(input: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(match (any, too_long) {
+                (false, _) => Line::End,
+                (true, true) => Line::TooLong,
+                (true, false) => Line::Read,
+            });
+        }
+        any = true;
+        let (chunk, newline) = match available.iter().position(|&b| b == b'\n') {
+            Some(at) => (available.get(..at).unwrap_or_default(), true),
+            None => (available, false),
+        };
+        if !too_long && buf.len() + chunk.len() <= max {
+            buf.extend_from_slice(chunk);
+        } else {
+            too_long = true;
+            buf.clear();
+        }
+        let used = chunk.len() + usize::from(newline);
+        input.consume(used);
+        if newline {
+            return Ok(if too_long { Line::TooLong } else { Line::Read });
+        }
+    }
 }
 
 pub(crate) fn run_batch(args: &BatchArgs) -> Result<ExitCode, String> {
     let client = load(&args.config, args.now.as_deref())?;
+    // A request is a context plus a few small fields: a line may be as large as a document,
+    // and its context is held to the context limit by the core.
+    let max_line = client.limits().max_document_bytes;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    for (number, line) in io::stdin().lock().lines().enumerate() {
-        let line = line.map_err(|e| format!("reading stdin: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let result = batch_line(&client, &line)
-            .unwrap_or_else(|message| json!({"line": number + 1, "error": message}));
+    let mut buf = Vec::new();
+    let mut number = 0usize;
+    loop {
+        let read =
+            read_line(&mut input, max_line, &mut buf).map_err(|e| format!("reading stdin: {e}"))?;
+        number += 1;
+        let result = match read {
+            Line::End => break,
+            Line::TooLong => Err(format!(
+                "the line is longer than the limit of {max_line} bytes"
+            )),
+            Line::Read => match std::str::from_utf8(&buf) {
+                Err(_) => Err("the line is not valid UTF-8".to_owned()),
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => batch_line(&client, text, args.events),
+            },
+        };
+        let result = result.unwrap_or_else(|message| json!({"line": number, "error": message}));
         writeln!(out, "{result}").map_err(|e| format!("writing stdout: {e}"))?;
     }
     out.flush().map_err(|e| format!("writing stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// One request `{"flag": "...", "context": {...}, "default": ...}`; a line that is not one gets
-/// an error object in its place, so output lines stay aligned with input lines.
-fn batch_line(client: &Client, line: &str) -> Result<Value, String> {
-    let mut request: Value =
-        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let Some(fields) = request.as_object_mut() else {
-        return Err("a request must be a JSON object".to_owned());
+const REQUEST_FIELDS: &str = "flag, context, default, eligible, decisionKey";
+
+/// One request `{"flag", "context", "default", "eligible", "decisionKey"}`; a line that is not
+/// one gets an error object in its place, so output lines stay aligned with input lines.
+/// Messages never repeat what the request holds (field names included: they may be user data).
+fn batch_line(client: &Client, line: &str, with_events: bool) -> Result<Value, String> {
+    let fields: HashMap<String, &RawValue> = serde_json::from_str(line)
+        .map_err(|e| format!("not a JSON object of request fields: {}", describe(&e)))?;
+    if fields.keys().any(|k| {
+        !matches!(
+            k.as_str(),
+            "flag" | "context" | "default" | "eligible" | "decisionKey"
+        )
+    }) {
+        return Err(format!("unknown field (the fields are {REQUEST_FIELDS})"));
+    }
+    let field = |name: &str| fields.get(name).map(|raw| raw.get());
+    let flag: String = field("flag")
+        .and_then(|raw| serde_json::from_str(raw).ok())
+        .ok_or("\"flag\" must be a string")?;
+    let ctx = match field("context") {
+        None | Some("null") => Context::new(),
+        Some(raw) => Context::from_json(raw).map_err(|e| format!("context: {e}"))?,
     };
-    for key in fields.keys() {
-        if !matches!(key.as_str(), "flag" | "context" | "default") {
-            return Err(format!(
-                "unknown field \"{key}\" (expected flag, context, default)"
-            ));
+    let default: Value = match field("default") {
+        None => Value::Null,
+        Some(raw) => serde_json::from_str(raw).map_err(|_| "\"default\" must be JSON")?,
+    };
+    let eligible: Option<Vec<String>> = match field("eligible") {
+        None | Some("null") => None,
+        Some(raw) => Some(
+            serde_json::from_str(raw).map_err(|_| "\"eligible\" must be an array of strings")?,
+        ),
+    };
+    let decision_key: String = match field("decisionKey") {
+        None | Some("null") => String::new(),
+        Some(raw) => serde_json::from_str(raw).map_err(|_| "\"decisionKey\" must be a string")?,
+    };
+    let eligible: Option<Vec<&str>> = eligible
+        .as_ref()
+        .map(|keys| keys.iter().map(String::as_str).collect());
+    let options = EvalOptions {
+        decision_key: &decision_key,
+        eligible_actions: eligible.as_deref(),
+        now: None,
+    };
+    Ok(evaluate(
+        client,
+        &flag,
+        &ctx,
+        &default,
+        &options,
+        with_events,
+    ))
+}
+
+/// Why a text is not a request object, without quoting it.
+fn describe(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Io => "it could not be read".to_owned(),
+        Category::Syntax => format!("invalid JSON at column {}", error.column()),
+        Category::Data => "it is not an object".to_owned(),
+        Category::Eof => "the JSON ends too early".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Option<Vec<u8>>> {
+        let mut reader = io::BufReader::with_capacity(4, input);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            match read_line(&mut reader, max, &mut buf).unwrap() {
+                Line::End => return out,
+                Line::TooLong => out.push(None),
+                Line::Read => out.push(Some(buf.clone())),
+            }
         }
     }
-    let flag = match fields.remove("flag") {
-        Some(Value::String(flag)) => flag,
-        _ => return Err("\"flag\" must be a string".to_owned()),
-    };
-    let ctx = match fields.remove("context") {
-        None | Some(Value::Null) => Context::new(),
-        Some(value) => Context::from_value(value).map_err(|e| format!("context: {e}"))?,
-    };
-    let default = fields.remove("default").unwrap_or(Value::Null);
-    Ok(evaluate(client, &flag, &ctx, &default))
+
+    #[test]
+    fn reads_bounded_lines() {
+        assert_eq!(
+            lines(b"ab\ncdefgh\n\nij", 4),
+            [
+                Some(b"ab".to_vec()),
+                None,
+                Some(Vec::new()),
+                Some(b"ij".to_vec())
+            ]
+        );
+        assert_eq!(lines(b"abcd\nabcde", 4), [Some(b"abcd".to_vec()), None]);
+        assert!(lines(b"", 4).is_empty());
+    }
 }

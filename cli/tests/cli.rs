@@ -220,7 +220,7 @@ fn eval_batch_answers_each_line_in_order() {
     assert!(lines[2]["error"]
         .as_str()
         .unwrap()
-        .starts_with("not valid JSON"));
+        .starts_with("not a JSON object"));
     assert_eq!(lines[3]["value"], json!(10));
 }
 
