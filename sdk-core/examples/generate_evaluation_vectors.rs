@@ -14,6 +14,10 @@
 //! reproduces the file byte for byte. `sdk-core/tests/evaluation_vectors.rs` includes this file
 //! as a module and fails when the checked-in file differs from [`render`].
 
+// `value["key"] = ...` on the JSON objects built here: serde_json indexes objects by inserting,
+// and every value indexed this way is an object written in this file.
+#![allow(clippy::indexing_slicing)]
+
 use std::io::Write;
 use std::process::ExitCode;
 
