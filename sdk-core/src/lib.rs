@@ -36,6 +36,7 @@
 //!   payloads and runs policy bundles (the browser client build).
 //!
 //! ```
+//! # #[cfg(feature = "config")] {
 //! use tandem::{Client, Context, FixedClock};
 //!
 //! let config = r#"{"flags": {"new-checkout": {
@@ -49,6 +50,7 @@
 //! let details = client.get_bool("new-checkout", &ctx, false);
 //! assert!(details.value);
 //! assert_eq!(details.variant(), Some("on"));
+//! # }
 //! # Ok::<(), tandem::Error>(())
 //! ```
 #![deny(missing_docs)]

@@ -1,6 +1,8 @@
 //! The config loader against DESIGN §2 "Loading rules": strict about structure, tolerant per
 //! entity, cross-references checked at load, hard limits as clear errors, and a failed update
 //! that keeps the last good config serving.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

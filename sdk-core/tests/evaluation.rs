@@ -1,5 +1,7 @@
 //! Flag evaluation against DESIGN §3, step by step, with each expected result written from the
 //! spec (and OpenFeature's evaluation-details contract, which §3 adopts).
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,8 @@
 //! The core against `testdata/evaluation.json` (the host API vectors every binding replays):
 //! every request, the file's coverage (so a thinned file fails), and the file against its
 //! generator (so the core's behaviour cannot drift from what the bindings assert).
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

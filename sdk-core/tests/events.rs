@@ -1,6 +1,8 @@
 //! Events against DESIGN §6: exposure fields, deduplication per (unit, flag, experiment,
 //! variant) in a bounded LRU, `track`, the bounded queue that drops the oldest, the drained JSON,
 //! and memory that stays bounded however many units the client sees.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -8,6 +8,8 @@
 //!
 //! The units are fixed, so each test is deterministic: a failure means the hash or the way it is
 //! scaled is biased, not bad luck (the chance a fair hash fails a p > 0.001 test is 0.1 %).
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

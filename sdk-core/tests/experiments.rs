@@ -3,6 +3,8 @@
 //!
 //! Every expected variant is computed here from the §4 formulas with `xxh3_64` directly (not
 //! through `tandem::bucketing`), so the tests pin the normative behaviour, not the implementation.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,6 +2,8 @@
 //! flagd's Go conformance tests), and the operator scenarios of the flagd-testbed evaluator
 //! suite run against its flag file. The suites live outside the repository, in
 //! `../shared/suites`; each test skips with a message when they are absent.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -5,6 +5,8 @@
 //!
 //! Each test prints a SKIPPED line and passes when the suites folder is absent (it is present in
 //! CI).
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

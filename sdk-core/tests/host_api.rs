@@ -2,6 +2,8 @@
 //! under evaluating threads, compact outcomes and their tables, evaluate-all with log-on-read,
 //! precompute into a reused buffer, contexts filled from attribute indexes, and an event log in
 //! which every exposure and decision is accounted for.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

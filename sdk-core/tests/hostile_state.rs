@@ -2,6 +2,8 @@
 //! well as counts, sticky assignments that survive a broken update, checked precomputed
 //! payloads) and the flagd behaviours of the evaluation order. Each test is a repro from the
 //! issue; it failed before the fix.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

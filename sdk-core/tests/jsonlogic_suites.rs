@@ -2,6 +2,8 @@
 //! flagd's targeting-schema fixtures. The suites live outside the repository, in
 //! `../shared/suites` next to the workspace; each test skips with a message when they are
 //! absent.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

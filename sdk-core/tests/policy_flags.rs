@@ -1,6 +1,8 @@
 //! Policies as flag variants (DESIGN §3 step 7, §5, §6): a variant `{"$policy": "id"}` serves
 //! the action its bundle picks, with the decision in the details and a `decision` event queued;
 //! a bundle that cannot decide fails only the variants that use it.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

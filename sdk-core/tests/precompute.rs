@@ -3,6 +3,8 @@
 //! answer exactly as the config client would, for every flag and every typed getter, log each
 //! exposure when the app reads the flag (not when the payload was made), and the payload must
 //! carry no targeting rules and no values the user was not served.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
