@@ -1,0 +1,119 @@
+//! Allocations per evaluation with a prebuilt context (issue "the core's host API", Measure):
+//! the static, JSON Logic and split paths allocate nothing once the context is built and the
+//! unit's exposure is in the deduplication window. Counted per thread by a counting global
+//! allocator, so tests running in parallel do not disturb each other.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tandem::{Client, Context, FixedClock, Outcome, Reason};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counter is a
+// thread-local `Cell` with a const initializer, which neither allocates nor reenters.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `alloc`'s contract, which `System` requires too.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations made by `f` on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+const CONFIG: &str = r#"{
+  "flags": {
+    "static": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"},
+    "targeted": {"state": "ENABLED", "variants": {"on": true, "off": false},
+                 "defaultVariant": "off",
+                 "targeting": {"if": [{"and": [{">=": [{"var": "age"}, 18]},
+                                               {"in": [{"var": "country"}, ["SE", "NO", "DK", "FI"]]}]},
+                                      "on", null]}},
+    "split": {"state": "ENABLED", "variants": {"a": 1, "b": 2, "c": 3}, "defaultVariant": "a"}
+  },
+  "experiments": {"split-test": {"flag": "split", "status": "running",
+                                 "allocation": [["a", 34], ["b", 33], ["c", 33]]}},
+  "holdouts": {"h": {"percent": 2.5, "experiments": ["*"]}}
+}"#;
+
+fn setup() -> (Client, Context) {
+    let client = Client::from_json(CONFIG, FixedClock::at_unix_seconds(1_795_000_000), 3).unwrap();
+    let ctx = Context::from_json(
+        r#"{"targetingKey": "user-0000000042", "age": 34, "country": "SE", "plan": "pro",
+            "platform": "web", "appVersion": "5.12.0", "locale": "sv-SE",
+            "email": "someone@example.com", "beta": true, "sessions": 17}"#,
+    )
+    .unwrap();
+    (client, ctx)
+}
+
+#[test]
+fn typed_getters_allocate_nothing_on_the_budgeted_paths() {
+    let (client, ctx) = setup();
+    // Warm-up: the context's cached whole-object view, the unit's first exposure.
+    assert_eq!(
+        client.get_bool("targeted", &ctx, false).reason,
+        Reason::TargetingMatch
+    );
+    assert_eq!(client.get_int("split", &ctx, 0).reason, Reason::Split);
+    client.drain_events();
+    for (flag, reason) in [
+        ("static", Reason::Static),
+        ("targeted", Reason::TargetingMatch),
+    ] {
+        let n = allocations(|| {
+            for _ in 0..100 {
+                assert_eq!(client.get_bool(flag, &ctx, false).reason, reason);
+            }
+        });
+        assert_eq!(n, 0, "{flag}");
+    }
+    let n = allocations(|| {
+        for _ in 0..100 {
+            assert_eq!(client.get_int("split", &ctx, 0).reason, Reason::Split);
+        }
+    });
+    assert_eq!(n, 0, "split");
+    assert_eq!(client.stats().deduplicated, 100);
+}
+
+#[test]
+fn evaluate_all_into_a_reused_vector_allocates_nothing() {
+    let (client, ctx) = setup();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    client.evaluate_all(&ctx, &mut outcomes);
+    let n = allocations(|| {
+        for _ in 0..100 {
+            let snapshot = client.evaluate_all(&ctx, &mut outcomes);
+            assert_eq!(outcomes.len(), snapshot.flag_count());
+        }
+    });
+    assert_eq!(n, 0);
+}
