@@ -60,18 +60,14 @@ fn host_api(c: &mut Criterion) {
     let ctx = Context::from_json(&static_ctx).expect("the static context parses");
     let client = load(&w4);
     let mut outcomes = Vec::new();
-    let snapshot = client.evaluate_all(&ctx, &mut outcomes);
+    client.evaluate_all(&ctx, &mut outcomes);
     assert_eq!(outcomes.len(), 50);
     assert!(outcomes.iter().all(|o| o.error_code.is_none()));
     let mut group = c.benchmark_group("host");
+    let reader = client.reader();
     group.bench_function("evaluate_all/w4_50_flags", |b| {
         b.iter(|| {
-            client.evaluate_all_in(
-                &snapshot,
-                black_box(&ctx),
-                &EvalOptions::default(),
-                &mut outcomes,
-            );
+            reader.evaluate_all(black_box(&ctx), &EvalOptions::default(), &mut outcomes);
             outcomes.len()
         })
     });

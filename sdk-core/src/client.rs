@@ -19,6 +19,7 @@ use crate::events::{Event, EventLog, Stats, Track};
 use crate::experiments::StickyStore;
 use crate::limits::Limits;
 use crate::precomputed;
+use crate::reader::Reader;
 use crate::snapshot::Snapshot;
 
 /// Sizes of the client's bounded state. Memory stays within them however many distinct units
@@ -176,6 +177,13 @@ impl Client {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// The current snapshot, held for a run of evaluations: the [`Reader`]'s results borrow it,
+    /// so a loop over many flags or contexts loads the snapshot pointer once, instead of once
+    /// per call as the client's own getters do.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader::new(self, self.snapshot())
+    }
+
     fn next_generation(&self) -> u64 {
         self.generations.fetch_add(1, Ordering::Relaxed)
     }
@@ -226,7 +234,7 @@ impl Client {
         Ok(snapshot)
     }
 
-    fn call<'a>(&'a self, options: &EvalOptions<'a>) -> Call<'a> {
+    pub(crate) fn call<'a>(&'a self, options: &EvalOptions<'a>) -> Call<'a> {
         Call {
             options: *options,
             now: Now::new(&*self.clock, options.now),
@@ -236,7 +244,14 @@ impl Client {
     }
 
     /// Logs what reading `outcome` means: its exposure and its decision (DESIGN §6).
-    fn log(&self, snapshot: &Snapshot, ctx: &Context, outcome: &Outcome, call: &Call<'_>) {
+    #[inline]
+    pub(crate) fn log(
+        &self,
+        snapshot: &Snapshot,
+        ctx: &Context,
+        outcome: &Outcome,
+        call: &Call<'_>,
+    ) {
         if !outcome.exposed && outcome.decision.is_none() {
             return;
         }
@@ -247,20 +262,20 @@ impl Client {
     }
 
     /// One flag, typed and logged, as details holding or borrowing `snapshot`.
-    fn details<'s, T>(
+    pub(crate) fn details<'s, T>(
         &self,
         snapshot: SnapshotRef<'s>,
         flag_key: &str,
         ctx: &Context,
         expected: FlagType,
         options: &EvalOptions<'_>,
-        value: impl FnOnce(Option<&Value>) -> T,
+        value: impl FnOnce(&Snapshot, &Outcome) -> T,
     ) -> EvaluationDetails<'s, T> {
         let call = self.call(options);
         let mut outcome = snapshot.outcome_for_key(flag_key, ctx, &call);
         check_type(&snapshot, &mut outcome, expected);
         self.log(&snapshot, ctx, &outcome, &call);
-        let value = value(snapshot.value(&outcome));
+        let value = value(&snapshot, &outcome);
         EvaluationDetails::new(snapshot, outcome, flag_key, value)
     }
 
@@ -294,28 +309,7 @@ impl Client {
             ctx,
             expected,
             options,
-            |v| v.unwrap_or(default).clone(),
-        )
-    }
-
-    /// [`Client::evaluate_with`] against a snapshot the caller holds: the details borrow it, so
-    /// a loop over many flags takes the snapshot once.
-    pub fn evaluate_in<'s>(
-        &self,
-        snapshot: &'s Snapshot,
-        flag_key: &str,
-        ctx: &Context,
-        default: &Value,
-        expected: FlagType,
-        options: &EvalOptions<'_>,
-    ) -> EvaluationDetails<'s, Value> {
-        self.details(
-            SnapshotRef::Borrowed(snapshot),
-            flag_key,
-            ctx,
-            expected,
-            options,
-            |v| v.unwrap_or(default).clone(),
+            |s, o| s.value(o).unwrap_or(default).clone(),
         )
     }
 
@@ -326,20 +320,24 @@ impl Client {
         ctx: &Context,
         default: bool,
     ) -> EvaluationDetails<'static, bool> {
-        self.typed(flag_key, ctx, FlagType::Boolean, |v| {
-            v.and_then(Value::as_bool).unwrap_or(default)
+        self.typed(flag_key, ctx, FlagType::Boolean, |s, o| {
+            s.value(o).and_then(Value::as_bool).unwrap_or(default)
         })
     }
 
-    /// A string flag.
+    /// A string flag. The value is shared with the snapshot (`Arc<str>`, dereferencing to
+    /// `&str`): serving it copies no string; only the caller's default is copied, when served.
     pub fn get_string(
         &self,
         flag_key: &str,
         ctx: &Context,
         default: &str,
-    ) -> EvaluationDetails<'static, String> {
-        self.typed(flag_key, ctx, FlagType::String, |v| {
-            v.and_then(Value::as_str).unwrap_or(default).to_owned()
+    ) -> EvaluationDetails<'static, Arc<str>> {
+        self.typed(flag_key, ctx, FlagType::String, |snapshot, outcome| {
+            snapshot
+                .value_str(outcome)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(default))
         })
     }
 
@@ -350,8 +348,8 @@ impl Client {
         ctx: &Context,
         default: i64,
     ) -> EvaluationDetails<'static, i64> {
-        self.typed(flag_key, ctx, FlagType::Integer, |v| {
-            v.and_then(as_integer).unwrap_or(default)
+        self.typed(flag_key, ctx, FlagType::Integer, |s, o| {
+            s.value(o).and_then(as_integer).unwrap_or(default)
         })
     }
 
@@ -362,8 +360,8 @@ impl Client {
         ctx: &Context,
         default: f64,
     ) -> EvaluationDetails<'static, f64> {
-        self.typed(flag_key, ctx, FlagType::Float, |v| {
-            v.and_then(Value::as_f64).unwrap_or(default)
+        self.typed(flag_key, ctx, FlagType::Float, |s, o| {
+            s.value(o).and_then(Value::as_f64).unwrap_or(default)
         })
     }
 
@@ -374,8 +372,11 @@ impl Client {
         ctx: &Context,
         default: &Map<String, Value>,
     ) -> EvaluationDetails<'static, Map<String, Value>> {
-        self.typed(flag_key, ctx, FlagType::Object, |v| {
-            v.and_then(Value::as_object).unwrap_or(default).clone()
+        self.typed(flag_key, ctx, FlagType::Object, |s, o| {
+            s.value(o)
+                .and_then(Value::as_object)
+                .unwrap_or(default)
+                .clone()
         })
     }
 
@@ -384,7 +385,7 @@ impl Client {
         flag_key: &str,
         ctx: &Context,
         expected: FlagType,
-        value: impl FnOnce(Option<&Value>) -> T,
+        value: impl FnOnce(&Snapshot, &Outcome) -> T,
     ) -> EvaluationDetails<'static, T> {
         self.details(
             SnapshotRef::Shared(self.snapshot()),
@@ -401,24 +402,9 @@ impl Client {
     /// evaluates once per context, then logs what the app reads with
     /// [`Client::record_read`]. Returns the snapshot the outcomes index.
     pub fn evaluate_all(&self, ctx: &Context, outcomes: &mut Vec<Outcome>) -> Arc<Snapshot> {
-        let snapshot = self.snapshot();
-        self.evaluate_all_in(&snapshot, ctx, &EvalOptions::default(), outcomes);
-        snapshot
-    }
-
-    /// [`Client::evaluate_all`] against a snapshot the caller holds, with options; the clock
-    /// is read at most once for all flags.
-    pub fn evaluate_all_in(
-        &self,
-        snapshot: &Snapshot,
-        ctx: &Context,
-        options: &EvalOptions<'_>,
-        outcomes: &mut Vec<Outcome>,
-    ) {
-        outcomes.clear();
-        let call = self.call(options);
-        let count = u32::try_from(snapshot.flag_count()).unwrap_or(u32::MAX);
-        outcomes.extend((0..count).map(|flag| snapshot.outcome(flag, ctx, &call)));
+        let reader = self.reader();
+        reader.evaluate_all(ctx, &EvalOptions::default(), outcomes);
+        reader.into_snapshot()
     }
 
     /// Logs what the app's first read of an outcome means — its exposure (deduplicated) and its
@@ -452,26 +438,7 @@ impl Client {
         options: &EvalOptions<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let snapshot = self.snapshot();
-        if !snapshot.is_ready() {
-            return Err(Error::new(
-                ErrorKind::NotReady,
-                "no config has been loaded yet",
-            ));
-        }
-        let call = self.call(options);
-        let max_unit = self.limits.max_unit_bytes;
-        let count = u32::try_from(snapshot.flag_count()).unwrap_or(u32::MAX);
-        precomputed::write_payload(
-            out,
-            &snapshot,
-            (0..count).map(|flag| {
-                let outcome = snapshot.outcome(flag, ctx, &call);
-                let unit = snapshot.exposure_unit(ctx, &outcome, max_unit);
-                (outcome, unit)
-            }),
-        );
-        Ok(())
+        self.reader().precompute_into(ctx, options, out)
     }
 
     /// [`Client::precompute_into`] as a new string.

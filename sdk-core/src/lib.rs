@@ -13,8 +13,9 @@
 //!   failed update keeps the last good snapshot serving. The event queue, the exposure
 //!   deduplication and the sticky assignments live beside the snapshot and survive updates.
 //! - **What borrows what.** [`EvaluationDetails`] holds the snapshot it read (an `Arc`), or
-//!   borrows one the caller holds ([`Client::evaluate_in`]); its strings stay valid however the
-//!   client is updated meanwhile. An [`Outcome`] is a handful of indexes into the snapshot that
+//!   borrows the one a [`Reader`] holds ([`Client::reader`]: the snapshot is loaded once for a
+//!   run of evaluations, with no reference counting per call); its strings stay valid however
+//!   the client is updated meanwhile. An [`Outcome`] is a handful of indexes into the snapshot that
 //!   produced it ([`Client::evaluate_all`] returns that snapshot), read back with the snapshot's
 //!   accessors ([`Snapshot::flag_key`], [`Snapshot::variant_json`], ...), whose JSON text is
 //!   serialized once at load so hosts cache it once per [`Snapshot::generation`].
@@ -73,6 +74,7 @@ mod json_path;
 mod limits;
 pub mod policy;
 mod precomputed;
+mod reader;
 mod snapshot;
 #[cfg(feature = "config")]
 pub mod targeting;
@@ -89,4 +91,5 @@ pub use evaluation::{
 };
 pub use events::{DecisionEvent, Event, Exposure, Stats, Track};
 pub use limits::Limits;
+pub use reader::Reader;
 pub use snapshot::Snapshot;

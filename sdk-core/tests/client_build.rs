@@ -92,7 +92,7 @@ fn a_payload_is_served_and_logged_on_read() {
         ])
     );
     let checkout = client.get_string("checkout", &ctx, "");
-    assert_eq!(checkout.value, "green");
+    assert_eq!(checkout.value, "green".into());
     assert_eq!(checkout.experiment().unwrap().layer, Some("checkout"));
     assert_eq!(client.drain_events().len(), 1);
 }

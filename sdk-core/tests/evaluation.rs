@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 use tandem::{
     Client, Context, ErrorCode, EvaluationDetails, FixedClock, FlagType, Reason, Timestamp,
@@ -76,7 +78,11 @@ fn step1_no_config_yet_is_provider_not_ready() {
 fn step2_unknown_flag_is_flag_not_found() {
     let client = client(&json!({"flags": {"known": flag(json!({"on": true}), Some("on"))}}));
     let details = client.get_string("unknown", &Context::new(), "fallback");
-    assert_error(&details, &String::from("fallback"), ErrorCode::FlagNotFound);
+    assert_error(
+        &details,
+        &Arc::<str>::from("fallback"),
+        ErrorCode::FlagNotFound,
+    );
     assert_eq!(details.flag_metadata(), None);
     // Keys are exact: no case folding or trimming.
     for key in ["Known", "known ", "", "known\0"] {
@@ -113,7 +119,7 @@ fn step3_disabled_flag_is_the_caller_default_with_reason_disabled() {
         }}
     }));
     let details = client.get_string("off", &Context::new(), "caller");
-    assert_eq!(details.value, "caller");
+    assert_eq!(details.value, "caller".into());
     assert_eq!(details.reason, Reason::Disabled);
     assert_eq!(details.error_code, None);
     assert_eq!(details.error_message(), None);
@@ -165,7 +171,7 @@ fn step4_targeting_returning_a_variant_is_targeting_match() {
     let details = client.get_string("color", &ctx(json!({"tier": "gold"})), "caller");
     assert_eq!(
         (
-            details.value.as_str(),
+            details.value.as_ref(),
             details.variant(),
             details.reason,
             details.error_code
@@ -174,13 +180,13 @@ fn step4_targeting_returning_a_variant_is_targeting_match() {
     );
     let details = client.get_string("color", &ctx(json!({"tier": "silver"})), "caller");
     assert_eq!(
-        (details.value.as_str(), details.variant(), details.reason),
+        (details.value.as_ref(), details.variant(), details.reason),
         ("#0f0", Some("green"), Reason::TargetingMatch)
     );
     // A name from the context works the same way.
     let details = client.get_string("from-context", &ctx(json!({"choice": "red"})), "caller");
     assert_eq!(
-        (details.value.as_str(), details.reason),
+        (details.value.as_ref(), details.reason),
         ("#f00", Reason::TargetingMatch)
     );
     // flagd takes a boolean result as the variant named "true" / "false".
@@ -203,7 +209,7 @@ fn step4_targeting_returning_null_goes_on_to_the_default_variant() {
         let details = client.get_string("color", &ctx(context.clone()), "caller");
         assert_eq!(
             (
-                details.value.as_str(),
+                details.value.as_ref(),
                 details.variant(),
                 details.reason,
                 details.error_code
@@ -215,7 +221,7 @@ fn step4_targeting_returning_null_goes_on_to_the_default_variant() {
     // `{"var": "choice"}` with no `choice` is null too.
     let details = client.get_string("from-context", &Context::new(), "caller");
     assert_eq!(
-        (details.value.as_str(), details.reason),
+        (details.value.as_ref(), details.reason),
         ("#00f", Reason::Default)
     );
 }
@@ -224,29 +230,29 @@ fn step4_targeting_returning_null_goes_on_to_the_default_variant() {
 fn step4_targeting_naming_no_variant_is_general_error() {
     let client = targeted_client();
     let details = client.get_string("to-unknown", &ctx(json!({"oops": true})), "caller");
-    assert_error(&details, &String::from("caller"), ErrorCode::General);
+    assert_error(&details, &Arc::<str>::from("caller"), ErrorCode::General);
     // The name may come from the context, so the message must not echo it.
     let details = client.get_string(
         "from-context",
         &ctx(json!({"choice": "secret-token-123"})),
         "caller",
     );
-    assert_error(&details, &String::from("caller"), ErrorCode::General);
+    assert_error(&details, &Arc::<str>::from("caller"), ErrorCode::General);
     let message = details.error_message().unwrap();
     assert!(!message.contains("secret-token-123"), "{message}");
     // A number names the variant spelled as that number (DESIGN §3 step 5, as flagd does);
     // when there is no such variant, it is the same error.
     let details = client.get_string("number-result", &Context::new(), "caller");
     assert_eq!(
-        (details.value.as_str(), details.variant(), details.reason),
+        (details.value.as_ref(), details.variant(), details.reason),
         ("one", Some("1"), Reason::TargetingMatch)
     );
     let details = client.get_string("number-no-variant", &Context::new(), "caller");
-    assert_error(&details, &String::from("caller"), ErrorCode::General);
+    assert_error(&details, &Arc::<str>::from("caller"), ErrorCode::General);
     // Context values of other types are no variant names either.
     for choice in [json!(1), json!([1]), json!({"a": 1})] {
         let details = client.get_string("from-context", &ctx(json!({"choice": choice})), "caller");
-        assert_error(&details, &String::from("caller"), ErrorCode::General);
+        assert_error(&details, &Arc::<str>::from("caller"), ErrorCode::General);
     }
 }
 
@@ -278,7 +284,7 @@ fn step6_static_without_targeting_or_experiments_default_otherwise() {
         let details = client.get_string(key, &user, "caller");
         assert_eq!(
             (
-                details.value.as_str(),
+                details.value.as_ref(),
                 details.variant(),
                 details.reason,
                 details.error_code
@@ -312,7 +318,7 @@ fn step6_missing_or_null_default_variant_is_the_caller_default() {
         // No variant is served, so there is nothing to mismatch: any type gets its default.
         let details = client.get_string(key, &Context::new(), "s");
         assert_eq!(
-            (details.value.as_str(), details.reason),
+            (details.value.as_ref(), details.reason),
             ("s", Reason::Default)
         );
     }
@@ -326,12 +332,12 @@ fn step6_no_default_variant_with_targeting() {
     )}}));
     let details = client.get_string("f", &ctx(json!({"email": "jobs@orange.com"})), "x");
     assert_eq!(
-        (details.value.as_str(), details.reason),
+        (details.value.as_ref(), details.reason),
         ("CEO", Reason::TargetingMatch)
     );
     let details = client.get_string("f", &ctx(json!({"email": "woz@orange.com"})), "x");
     assert_eq!(
-        (details.value.as_str(), details.variant(), details.reason),
+        (details.value.as_ref(), details.variant(), details.reason),
         ("x", None, Reason::Default)
     );
 }
@@ -357,7 +363,7 @@ fn step8_each_typed_getter_accepts_its_type() {
     let c = Context::new();
     let details = client.get_bool("bool", &c, false);
     assert_eq!((details.value, details.reason), (true, Reason::Static));
-    assert_eq!(client.get_string("string", &c, "").value, "text");
+    assert_eq!(client.get_string("string", &c, "").value, "text".into());
     assert_eq!(client.get_int("int", &c, 0).value, 10);
     // An integer-valued number is an integer however it is written.
     assert_eq!(client.get_int("int-as-float", &c, 0).value, 10);
@@ -387,7 +393,11 @@ fn step8_a_value_of_another_type_is_type_mismatch_with_the_caller_default() {
     }
     for key in ["bool", "int", "half", "object"] {
         let details = client.get_string(key, &c, "caller");
-        assert_error(&details, &String::from("caller"), ErrorCode::TypeMismatch);
+        assert_error(
+            &details,
+            &Arc::<str>::from("caller"),
+            ErrorCode::TypeMismatch,
+        );
     }
     // 0.5 is not an integer, and 1e20 does not fit i64.
     for key in ["bool", "string", "half", "huge", "object"] {
@@ -415,7 +425,11 @@ fn step8_type_mismatch_applies_to_a_targeting_match_too() {
         json!({"if": [{"var": "beta"}, "on", null]})
     )}}));
     let details = client.get_string("f", &ctx(json!({"beta": true})), "caller");
-    assert_error(&details, &String::from("caller"), ErrorCode::TypeMismatch);
+    assert_error(
+        &details,
+        &Arc::<str>::from("caller"),
+        ErrorCode::TypeMismatch,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,9 +506,15 @@ fn flagd_timestamp_comes_from_the_host_clock_in_seconds() {
         .unwrap()
     };
     let early = at(1_799_999_999_999);
-    assert_eq!(early.get_string("f", &Context::new(), "").value, "before");
+    assert_eq!(
+        early.get_string("f", &Context::new(), "").value,
+        "before".into()
+    );
     let late = at(1_800_000_000_000);
-    assert_eq!(late.get_string("f", &Context::new(), "").value, "after");
+    assert_eq!(
+        late.get_string("f", &Context::new(), "").value,
+        "after".into()
+    );
     // Unix seconds, rounded down: 999 ms past the second is still that second.
     assert!(
         at(1_800_000_000_999)
@@ -508,17 +528,23 @@ fn flagd_timestamp_comes_from_the_host_clock_in_seconds() {
     );
     // Any `Fn() -> Timestamp` is a clock; it is read at evaluation time, not at load.
     let ticking = std::sync::atomic::AtomicI64::new(1_700_000_000);
-    let ticking = std::sync::Arc::new(ticking);
-    let reader = std::sync::Arc::clone(&ticking);
+    let ticking = Arc::new(ticking);
+    let reader = Arc::clone(&ticking);
     let client = Client::from_json(
         &doc.to_string(),
         move || Timestamp::from_unix_seconds(reader.load(std::sync::atomic::Ordering::SeqCst)),
         7,
     )
     .unwrap();
-    assert_eq!(client.get_string("f", &Context::new(), "").value, "before");
+    assert_eq!(
+        client.get_string("f", &Context::new(), "").value,
+        "before".into()
+    );
     ticking.store(1_900_000_000, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(client.get_string("f", &Context::new(), "").value, "after");
+    assert_eq!(
+        client.get_string("f", &Context::new(), "").value,
+        "after".into()
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@
     clippy::panic
 )]
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use tandem::{
     Client, Context, ErrorCode, EvaluationDetails, Event, ExperimentDetails, Exposure, FixedClock,
@@ -168,11 +170,11 @@ fn experiment(key: &str) -> Option<ExperimentDetails<'_>> {
 
 /// Asserts an experiment split `unit` into the variant the §4 formula gives.
 #[track_caller]
-fn assert_split(details: &EvaluationDetails<'_, String>, salt: &str, unit: &str, exp: &str) {
+fn assert_split(details: &EvaluationDetails<'_, Arc<str>>, salt: &str, unit: &str, exp: &str) {
     let variant = expected_variant(salt, unit, &SPLIT_3);
     assert_eq!(details.reason, Reason::Split, "{details:?}");
     assert_eq!(details.variant(), Some(variant), "{details:?}");
-    assert_eq!(details.value, value_of(variant), "{details:?}");
+    assert_eq!(details.value, value_of(variant).into(), "{details:?}");
     assert_eq!(details.error_code, None, "{details:?}");
     assert_eq!(
         details.experiment().map(|e| e.key),
@@ -183,10 +185,10 @@ fn assert_split(details: &EvaluationDetails<'_, String>, salt: &str, unit: &str,
 
 /// Asserts the flag's default variant came back with `DEFAULT` and no experiment applied.
 #[track_caller]
-fn assert_not_in_experiment(details: &EvaluationDetails<'_, String>) {
+fn assert_not_in_experiment(details: &EvaluationDetails<'_, Arc<str>>) {
     assert_eq!(details.reason, Reason::Default, "{details:?}");
     assert_eq!(details.variant(), Some("control"), "{details:?}");
-    assert_eq!(details.value, "blue", "{details:?}");
+    assert_eq!(details.value, "blue".into(), "{details:?}");
     assert_eq!(details.error_code, None, "{details:?}");
     assert_eq!(details.experiment(), None, "{details:?}");
 }
@@ -301,7 +303,7 @@ fn a_missing_unit_skips_the_experiment_with_targeting_key_missing() {
         let details = client.get_string("button", &ctx(context.clone()), "fallback");
         assert_eq!(details.reason, Reason::Default, "{context}");
         assert_eq!(details.variant(), Some("control"));
-        assert_eq!(details.value, "blue");
+        assert_eq!(details.value, "blue".into());
         // Evaluation goes on: the skip is reported in the experiment details, not as an error.
         assert_eq!(details.error_code, None);
         assert_eq!(
@@ -426,7 +428,7 @@ fn a_global_holdout_serves_the_default_variant_and_is_still_an_exposure() {
     let details = client.get_string("button", &unit(&held), "fallback");
     assert_eq!(details.reason, Reason::Default);
     assert_eq!(details.variant(), Some("control"));
-    assert_eq!(details.value, "blue");
+    assert_eq!(details.value, "blue".into());
     assert_eq!(
         details.experiment(),
         Some(ExperimentDetails {
@@ -519,7 +521,7 @@ fn a_held_out_unit_of_a_flag_without_default_variant_gets_the_callers_default() 
         .remove("defaultVariant");
     let client = client(&doc);
     let details = client.get_string("button", &unit("u1"), "fallback");
-    assert_eq!(details.value, "fallback");
+    assert_eq!(details.value, "fallback".into());
     assert_eq!(details.variant(), None);
     assert_eq!(details.reason, Reason::Default);
     assert_eq!(details.experiment().and_then(|e| e.holdout), Some("all"));
@@ -704,7 +706,7 @@ fn overlapping_layer_ranges_are_rejected_at_load() {
     let details = client.get_string("fa", &unit("u1"), "fallback");
     assert_eq!(details.reason, Reason::Error);
     assert_eq!(details.error_code, Some(ErrorCode::ParseError));
-    assert_eq!(details.value, "fallback");
+    assert_eq!(details.value, "fallback".into());
 }
 
 #[test]

@@ -375,7 +375,7 @@ fn evaluated_with_details(world: &mut Testbed, _: &step::Context) {
         FlagKind::String => {
             let fallback = flag.fallback.as_str().expect("converted");
             Resolved::from_details(client.get_string(key, &ctx, fallback), |s| {
-                Value::String(s.to_owned())
+                Value::String(s.to_owned().to_string())
             })
         }
         FlagKind::Integer => {

@@ -197,7 +197,7 @@ fn a_failing_policy_arm_is_exposed_with_its_error() {
     let details = client.get_string("offer", &ctx(json!({"targetingKey": unit})), "caller");
     assert_eq!(
         (
-            details.value.as_str(),
+            details.value.as_ref(),
             details.variant(),
             details.reason,
             details.error_code
@@ -336,7 +336,7 @@ fn updates_under_evaluating_threads_serve_one_whole_config() {
                     }
                     // Details hold their snapshot: their strings stay valid after updates.
                     let details = client.get_string("f", &c, "");
-                    assert!(details.value == "A-f" || details.value == "B-f");
+                    assert!(details.value == "A-f".into() || details.value == "B-f".into());
                     let exposed = client.get_int("x", &c, 0);
                     assert_eq!(exposed.reason, Reason::Split);
                     client

@@ -43,7 +43,7 @@ fn sticky_doc(allocation: Value) -> Value {
 fn a_broken_update_keeps_the_sticky_assignments() {
     let client = client(&sticky_doc(json!([["a", 1], ["b", 1]])));
     let units: Vec<String> = (0..1000).map(|n| format!("u{n}")).collect();
-    let before: Vec<String> = units
+    let before: Vec<Arc<str>> = units
         .iter()
         .map(|u| {
             client
@@ -65,7 +65,7 @@ fn a_broken_update_keeps_the_sticky_assignments() {
     client
         .update(&sticky_doc(json!([["a", 1], ["b", 3]])).to_string())
         .unwrap();
-    let after: Vec<String> = units
+    let after: Vec<Arc<str>> = units
         .iter()
         .map(|u| {
             client

@@ -61,7 +61,7 @@ fn a_policy_variant_serves_the_chosen_action_with_its_decision() {
     let young = ctx(json!({"targetingKey": "u1", "segment": "bandit", "age": 20}));
     let details = client.get_string("banner", &young, "none");
     // Scores: young = -20 + 30 = 10, senior = 20 - 30 = -10: greedy picks "young".
-    assert_eq!(details.value, "sneakers");
+    assert_eq!(details.value, "sneakers".into());
     assert_eq!(details.variant(), Some("bandit"));
     assert_eq!(details.reason, Reason::TargetingMatch);
     let decision = details.decision().unwrap();
@@ -75,13 +75,13 @@ fn a_policy_variant_serves_the_chosen_action_with_its_decision() {
     let senior = ctx(json!({"targetingKey": "u2", "segment": "bandit", "age": 50}));
     assert_eq!(
         client.get_string("banner", &senior, "none").value,
-        "loafers"
+        "loafers".into()
     );
     // Outside the targeted segment the static default is served and no policy runs.
     let other = ctx(json!({"targetingKey": "u3", "age": 50}));
     let details = client.get_string("banner", &other, "none");
     assert_eq!(
-        (details.value.as_str(), details.decision().is_none()),
+        (details.value.as_ref(), details.decision().is_none()),
         ("sandals", true)
     );
 }
@@ -153,7 +153,7 @@ fn a_missing_unit_is_an_error_that_serves_the_static_default() {
     assert_eq!(details.reason, Reason::Error);
     assert_eq!(details.error_code, Some(ErrorCode::TargetingKeyMissing));
     assert_eq!(
-        (details.value.as_str(), details.variant()),
+        (details.value.as_ref(), details.variant()),
         ("sandals", Some("static"))
     );
     let invalid = ctx(json!({"targetingKey": true, "segment": "bandit"}));
@@ -183,7 +183,7 @@ fn a_broken_bundle_fails_only_the_variants_that_use_it() {
     let details = client.get_string("banner", &user, "none");
     assert_eq!(details.reason, Reason::Error);
     assert_eq!(details.error_code, Some(ErrorCode::ParseError));
-    assert_eq!(details.value, "sandals");
+    assert_eq!(details.value, "sandals".into());
     // The same flag outside the policy variant, and other flags, are unaffected.
     let plain = ctx(json!({"targetingKey": "u1"}));
     assert_eq!(
@@ -259,8 +259,8 @@ fn a_precomputed_payload_serves_the_decision_and_logs_it_when_read() {
     let served = browser.get_string("banner", &Context::new(), "none");
     let direct = server.get_string("banner", &anonymous, "none");
     assert_eq!(
-        (served.value.as_str(), served.error_code),
-        (direct.value.as_str(), direct.error_code)
+        (served.value.as_ref(), served.error_code),
+        (direct.value.as_ref(), direct.error_code)
     );
-    assert_eq!(served.value, "sandals");
+    assert_eq!(served.value, "sandals".into());
 }

@@ -372,7 +372,7 @@ fn a_payload_client_serves_unknown_flags_as_not_found() {
     let d = browser.get_string("never-heard-of-it", &Context::new(), "dflt");
     assert_eq!(d.reason, Reason::Error);
     assert_eq!(d.error_code, Some(ErrorCode::FlagNotFound));
-    assert_eq!(d.value, "dflt");
+    assert_eq!(d.value, "dflt".into());
 }
 
 #[test]

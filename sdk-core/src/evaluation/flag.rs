@@ -36,10 +36,10 @@ pub(crate) fn evaluate(
         }
         None => return Outcome::error(flag_index, ErrorCode::FlagNotFound, "flag not found"),
     };
-    let mut outcome = match choose_variant(config, tables, flag, index, ctx, call) {
-        Ok(outcome) => outcome,
-        Err(message) => return Outcome::error(flag_index, ErrorCode::General, message),
-    };
+    let mut outcome = choose_variant(config, tables, flag, index, ctx, call);
+    if outcome.error_code.is_some() {
+        return outcome;
+    }
     // Step 8: a variant that names a policy serves the action the policy picks.
     let policy = outcome
         .variant
@@ -144,7 +144,8 @@ fn run_policy(
     })
 }
 
-/// Steps 5-7: the variant to serve (`None`: the caller's default) and why.
+/// Steps 5-7: the variant to serve (`None`: the caller's default) and why; a rule that fails
+/// is a `GENERAL` error.
 fn choose_variant(
     config: &Config,
     tables: &Tables,
@@ -152,7 +153,10 @@ fn choose_variant(
     index: u32,
     ctx: &Context,
     call: &Call<'_>,
-) -> Result<Outcome, Cow<'static, str>> {
+) -> Outcome {
+    // Returned by value on every path, so the (large) outcome is built in place.
+    let failed =
+        |message: Cow<'static, str>| Outcome::error(Some(index), ErrorCode::General, message);
     let variant = |v: Option<usize>| v.and_then(|v| u32::try_from(v).ok());
     if flag.targeting.is_none() && flag.experiments.is_empty() {
         // Without a default variant the caller's default is served, and that is no static
@@ -161,10 +165,10 @@ fn choose_variant(
             Some(_) => Reason::Static,
             None => Reason::Default,
         };
-        return Ok(Outcome {
+        return Outcome {
             variant: variant(flag.default_variant),
             ..Outcome::fallback(Some(index), reason)
-        });
+        };
     }
     let now = call.now.get();
     let flag_key = config.flags.get(index as usize).map_or("", |(k, _)| &**k);
@@ -173,20 +177,25 @@ fn choose_variant(
         timestamp: now.unix_seconds(),
     };
     if let Some(rule) = &flag.targeting {
-        let result = rule
-            .evaluate(ctx.as_value(), &env)
-            .map_err(|e| Cow::Owned(format!("the targeting rule failed: {e}")))?;
-        if let Some(name) = variant_name(&result)? {
-            return match flag.variant_index(&name) {
-                Some(v) => Ok(Outcome {
-                    variant: variant(Some(v)),
-                    ..Outcome::fallback(Some(index), Reason::TargetingMatch)
-                }),
-                // The name may come from the context, so it is not echoed.
-                None => Err(Cow::Borrowed(
-                    "the targeting rule returned a name that is not one of the flag's variants",
-                )),
-            };
+        let result = match rule.evaluate(ctx.as_value(), &env) {
+            Ok(result) => result,
+            Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),
+        };
+        match variant_name(&result) {
+            Err(message) => return failed(message),
+            Ok(None) => {}
+            Ok(Some(name)) => {
+                return match flag.variant_index(&name) {
+                    Some(v) => Outcome {
+                        variant: variant(Some(v)),
+                        ..Outcome::fallback(Some(index), Reason::TargetingMatch)
+                    },
+                    // The name may come from the context, so it is not echoed.
+                    None => failed(Cow::Borrowed(
+                        "the targeting rule returned a name that is not one of the flag's variants",
+                    )),
+                };
+            }
         }
     }
     let mut outcome = Outcome {
@@ -194,9 +203,9 @@ fn choose_variant(
         ..Outcome::fallback(Some(index), Reason::Default)
     };
     if flag.experiments.is_empty() {
-        return Ok(outcome);
+        return outcome;
     }
-    let placed = experiments::assign(
+    let placed = match experiments::assign(
         config,
         flag,
         ctx,
@@ -204,8 +213,14 @@ fn choose_variant(
         now,
         call.sticky,
         call.max_unit_bytes,
-    )
-    .map_err(|e| Cow::Owned(format!("an experiment's audience rule failed: {e}")))?;
+    ) {
+        Ok(placed) => placed,
+        Err(e) => {
+            return failed(Cow::Owned(format!(
+                "an experiment's audience rule failed: {e}"
+            )))
+        }
+    };
     match placed {
         experiments::Outcome::Assigned(assignment) => {
             outcome.experiment = u32::try_from(assignment.experiment).ok();
@@ -228,7 +243,7 @@ fn choose_variant(
         }
         experiments::Outcome::NotApplied(None) => {}
     }
-    Ok(outcome)
+    outcome
 }
 
 /// The variant a targeting result names (step 5): a string as it is; a boolean or a number as

@@ -251,6 +251,19 @@ impl Snapshot {
         }
     }
 
+    /// [`Snapshot::value`] when it is a string, shared (no copy).
+    pub(crate) fn value_str(&self, outcome: &Outcome) -> Option<&Arc<str>> {
+        let json = match &outcome.decision {
+            Some(d) => &self.tables.action(d.policy, d.action)?.value,
+            None => self
+                .tables
+                .variant(outcome.flag?, outcome.variant?)?
+                .value
+                .as_ref()?,
+        };
+        json.string.as_ref()
+    }
+
     /// [`Snapshot::value`] as JSON text.
     pub fn value_json(&self, outcome: &Outcome) -> Option<&str> {
         match &outcome.decision {
@@ -278,6 +291,7 @@ impl Snapshot {
     }
 
     /// Evaluates the flag at index `flag` (no type check, nothing logged).
+    #[inline]
     pub(crate) fn outcome(&self, flag: u32, ctx: &Context, call: &Call<'_>) -> Outcome {
         match &self.source {
             Source::Empty => not_ready(),
@@ -290,6 +304,7 @@ impl Snapshot {
     }
 
     /// Evaluates the flag `key` (no type check, nothing logged).
+    #[inline]
     pub(crate) fn outcome_for_key(&self, key: &str, ctx: &Context, call: &Call<'_>) -> Outcome {
         if !self.is_ready() {
             return not_ready();

@@ -33,17 +33,24 @@ impl Name {
     }
 }
 
-/// A JSON value with its serialized text.
+/// A JSON value with its serialized text, and a string value also as a shared `str`, which the
+/// typed string getter hands out without allocating.
 #[derive(Debug, Clone)]
 pub(crate) struct Json {
     pub(crate) value: Value,
     pub(crate) text: Box<str>,
+    pub(crate) string: Option<Arc<str>>,
 }
 
 impl Json {
     pub(crate) fn new(value: Value) -> Self {
         let text = json_text(&value);
-        Self { value, text }
+        let string = value.as_str().map(Arc::from);
+        Self {
+            value,
+            text,
+            string,
+        }
     }
 }
 
