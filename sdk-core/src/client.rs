@@ -252,9 +252,14 @@ impl Client {
         outcome: &Outcome,
         call: &Call<'_>,
     ) {
-        if !outcome.exposed && outcome.decision.is_none() {
-            return;
+        // Most reads log nothing: the check stays inline, the logging out of line.
+        if outcome.exposed || outcome.decision.is_some() {
+            self.log_events(snapshot, ctx, outcome, call);
         }
+    }
+
+    #[inline(never)]
+    fn log_events(&self, snapshot: &Snapshot, ctx: &Context, outcome: &Outcome, call: &Call<'_>) {
         let unit = snapshot.exposure_unit(ctx, outcome, self.limits.max_unit_bytes);
         // Read before the log's lock is taken.
         let now = call.now.get();

@@ -10,6 +10,7 @@ use crate::snapshot::Snapshot;
 /// served: the caller's default is, with `TYPE_MISMATCH` — unless the outcome is an error
 /// already (a failed policy falling back to a default variant of the wrong type), whose code
 /// stays. The experiment, holdout and arm stay either way: a failing arm is still exposed.
+#[inline]
 pub(crate) fn check_type(snapshot: &Snapshot, outcome: &mut Outcome, expected: FlagType) {
     if expected == FlagType::Any {
         return;
@@ -17,9 +18,14 @@ pub(crate) fn check_type(snapshot: &Snapshot, outcome: &mut Outcome, expected: F
     let Some(value) = snapshot.value(outcome) else {
         return;
     };
-    if expected.matches(value) {
-        return;
+    if !expected.matches(value) {
+        mismatch(outcome, value, expected);
     }
+}
+
+/// The value is of another type: out of line, the common path stays small.
+#[inline(never)]
+fn mismatch(outcome: &mut Outcome, value: &serde_json::Value, expected: FlagType) {
     if outcome.error_code.is_some() {
         outcome.variant = None;
         outcome.decision = None;
