@@ -29,15 +29,16 @@ enum Command {
     },
     /// Evaluate one flag and print its evaluation details as one JSON object.
     Eval(eval::EvalArgs),
-    /// Evaluate NDJSON requests `{"flag", "context", "default"}` from stdin, one result per line.
+    /// Evaluate NDJSON requests `{"flag", "context", "default", "eligible", "decisionKey"}` from
+    /// stdin, one result per line.
     EvalBatch(eval::BatchArgs),
     /// Assign N synthetic units (u0 … uN-1, as the targeting key) to a flag and report the share
     /// per variant and per experiment, with a chi-square sample-ratio-mismatch check.
     Simulate(simulate::SimulateArgs),
     /// Print the bucket (0-9999) of UNIT under SALT, as DESIGN §4 computes it.
     Bucket(bucket::BucketArgs),
-    /// Turn a model file (XGBoost JSON, LightGBM dump) and a spec into a policy bundle, printed
-    /// as JSON; its scores equal the library's own predictions.
+    /// Turn a model file (XGBoost JSON, LightGBM dump, scikit-learn linear model) and a spec
+    /// into a policy bundle, printed as JSON; its scores equal the library's own predictions.
     Import(tandem_cli::import::command::ImportArgs),
     /// Write a policy bundle's digest (`xxh3-128:` of its canonical JSON) into the file.
     Seal(policy::SealArgs),

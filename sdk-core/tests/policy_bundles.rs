@@ -472,3 +472,17 @@ fn bundles_and_decisions_cross_threads() {
     shared::<tandem::policy::BundleError>();
     shared::<DecisionError>();
 }
+
+/// docs/policy-bundles.md: restricting the eligible actions changes the probabilities (0 for
+/// the ineligible ones), never the scores — an ineligible action keeps its real score.
+#[test]
+fn ineligible_actions_keep_their_real_scores() {
+    let scores = [0.5, 2.0, -1.0, 3.0];
+    let bundle = constant(&scores, json!("greedy"));
+    let d = bundle
+        .decide(&Context::with_targeting_key("u"), "", Some(&["a0", "a2"]))
+        .unwrap();
+    assert_eq!(d.scores[..], scores);
+    assert_eq!(d.probabilities[..], [1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(d.optimality_gap, 0.0);
+}
