@@ -479,9 +479,8 @@ fn bundles_and_decisions_cross_threads() {
 fn ineligible_actions_keep_their_real_scores() {
     let scores = [0.5, 2.0, -1.0, 3.0];
     let bundle = constant(&scores, json!("greedy"));
-    let d = bundle
-        .decide(&Context::with_targeting_key("u"), "", Some(&["a0", "a2"]))
-        .unwrap();
+    let ctx = Context::with_targeting_key("u");
+    let d = bundle.decide(&ctx, "", Some(&["a0", "a2"])).unwrap();
     assert_eq!(d.scores[..], scores);
     assert_eq!(d.probabilities[..], [1.0, 0.0, 0.0, 0.0]);
     assert_eq!(d.optimality_gap, 0.0);
