@@ -79,6 +79,11 @@ mod snapshot;
 #[cfg(feature = "config")]
 pub mod targeting;
 
+/// The README's Rust example, compiled and run as a doctest so it cannot go stale.
+#[cfg(all(doctest, feature = "config"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;
+
 pub use client::{Capacities, Client};
 pub use clock::{Clock, FixedClock, Timestamp};
 #[cfg(feature = "config")]
