@@ -26,10 +26,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The same document through the client, then every flag.
-    let Ok(client) = Client::from_json(json, FixedClock::at_unix_seconds(NOW)) else {
+    let Ok(client) = Client::from_json(json, FixedClock::at_unix_seconds(NOW), 1) else {
         return;
     };
-    let Some(config) = client.config() else {
+    let snapshot = client.snapshot();
+    let Some(config) = snapshot.config() else {
         return;
     };
     let keys: Vec<&str> = config.flag_keys().collect();
@@ -46,6 +47,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = client.get_float(key, ctx, 0.0);
         }
     }
-    // An unknown flag, too.
+    // An unknown flag, too; and every flag at once, with its payload.
     let _ = client.get_bool("\u{0}not-a-flag", &empty, false);
+    let mut outcomes = Vec::new();
+    client.evaluate_all(&with_key, &mut outcomes);
+    let _ = client.precompute(&with_key);
 });

@@ -31,7 +31,7 @@ fuzz_target!(|input: &[u8]| {
 });
 
 fn precomputed(payload: &str) {
-    let Ok(client) = Client::from_precomputed(payload, FixedClock::at_unix_seconds(NOW)) else {
+    let Ok(client) = Client::from_precomputed(payload, FixedClock::at_unix_seconds(NOW), 1) else {
         return;
     };
     // The payload's own keys, read from it as JSON where it is JSON.
@@ -59,6 +59,12 @@ fn precomputed(payload: &str) {
         let _ = client.get_float(key, &ctx, 0.0);
         let _ = client.get_object(key, &ctx, &empty);
     }
+    let mut outcomes = Vec::new();
+    let snapshot = client.evaluate_all(&ctx, &mut outcomes);
+    for outcome in &outcomes {
+        let _ = snapshot.value_json(outcome);
+        let _ = client.record_read(&snapshot, &ctx, outcome, FlagType::String);
+    }
     let _ = client.drain_events_json();
     let _ = client.stats();
 }
@@ -66,7 +72,7 @@ fn precomputed(payload: &str) {
 /// A fresh client of the sticky fixture (sticky state is per client, so each input starts clean
 /// and a failure reproduces from its input alone).
 fn sticky_client() -> Client {
-    Client::from_json(STICKY_CONFIG, FixedClock::at_unix_seconds(NOW))
+    Client::from_json(STICKY_CONFIG, FixedClock::at_unix_seconds(NOW), 2)
         .unwrap_or_else(|e| panic!("fixture configs/sticky.json does not load: {e}"))
 }
 
@@ -91,11 +97,14 @@ fn sticky(snapshot: &str) {
     let contexts: Vec<Context> = units
         .iter()
         .map(|unit| {
-            Context::with_targeting_key(unit.clone())
-                .with("account", serde_json::json!({ "id": unit }))
+            let mut ctx = Context::with_targeting_key(unit);
+            // An object of one string: within every context limit.
+            let _ = ctx.set_value("account", serde_json::json!({ "id": unit }));
+            ctx
         })
         .collect();
     let keys: Vec<String> = client
+        .snapshot()
         .config()
         .map(|c| c.flag_keys().map(str::to_owned).collect())
         .unwrap_or_default();
@@ -105,7 +114,7 @@ fn sticky(snapshot: &str) {
         for ctx in &contexts {
             for key in &keys {
                 let details = client.evaluate(key, ctx, &default, FlagType::Any);
-                variants.push(details.variant.map(str::to_owned));
+                variants.push(details.variant().map(str::to_owned));
             }
         }
         variants
