@@ -240,6 +240,7 @@ impl Client {
             now: Now::new(&*self.clock, options.now),
             sticky: &self.sticky,
             max_unit_bytes: self.limits.max_unit_bytes,
+            max_decision_context_bytes: self.limits.max_decision_context_bytes,
         }
     }
 

@@ -36,6 +36,10 @@ pub struct Limits {
     pub max_track_name_bytes: usize,
     /// Largest `track` properties object, in bytes of its JSON text.
     pub max_track_properties_bytes: usize,
+    /// Largest context a decision event carries for a bundle with `log_context`, in bytes of
+    /// its JSON text; a larger one is left out (`contextOmitted`), so logs do not become a
+    /// second copy of user data.
+    pub max_decision_context_bytes: usize,
 }
 
 impl Default for Limits {
@@ -55,6 +59,7 @@ impl Default for Limits {
             max_sticky_snapshot_bytes: 16 * 1024 * 1024,
             max_track_name_bytes: 256,
             max_track_properties_bytes: 16 * 1024,
+            max_decision_context_bytes: 4 * 1024,
         }
     }
 }

@@ -594,3 +594,45 @@ fn capacities_are_clamped() {
     assert_eq!(client.stats().dropped, 1);
     client.get_string("offer", &Context::with_targeting_key("u1"), "");
 }
+
+/// A bundle with `log_context` puts the context values it read in its decision events (for
+/// off-policy evaluation of other bundles on the logged decisions), within
+/// `max_decision_context_bytes`; without it, no context is logged.
+#[test]
+fn a_bundle_may_log_the_context_it_read() {
+    let mut doc = shop(0.0, "targetingKey");
+    doc["policies"]["offer@2"]["log_context"] = json!(true);
+    let client = client(&doc);
+    let unit = unit_in("personal");
+    let c = ctx(json!({"targetingKey": unit, "x": 0.75, "email": "not-read@example.com"}));
+    client.get_string("offer", &c, "");
+    let events = serde_json::to_value(client.drain_events()).unwrap();
+    assert_eq!(
+        events[1]["context"],
+        json!({"targetingKey": unit, "x": 0.75}),
+        "the unit and the features' sources, nothing else"
+    );
+    assert!(events[1].get("contextOmitted").is_none());
+    // The payload carries it to a reader, whose event carries it too.
+    let reader = Client::from_precomputed(&client.precompute(&c).unwrap(), clock(), 1).unwrap();
+    reader.get_string("offer", &Context::new(), "");
+    let read = serde_json::to_value(reader.drain_events()).unwrap();
+    assert_eq!(read[1]["context"], events[1]["context"]);
+    // Over the limit: left out, and said so.
+    let big = ctx(json!({"targetingKey": unit, "x": "9".repeat(5000)}));
+    client.get_string("offer", &big, "");
+    let events = serde_json::to_value(client.drain_events()).unwrap();
+    let decision = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "decision")
+        .unwrap();
+    assert!(decision.get("context").is_none());
+    assert_eq!(decision["contextOmitted"], true);
+    // Off by default.
+    let client = self::client(&shop(0.0, "targetingKey"));
+    client.get_string("offer", &c, "");
+    let events = serde_json::to_value(client.drain_events()).unwrap();
+    assert!(events[1].get("context").is_none());
+}

@@ -40,4 +40,5 @@ pub(crate) struct Call<'a> {
     pub(crate) now: Now<'a>,
     pub(crate) sticky: &'a Mutex<StickyStore>,
     pub(crate) max_unit_bytes: usize,
+    pub(crate) max_decision_context_bytes: usize,
 }

@@ -131,7 +131,14 @@ fn run_policy(
             ErrorCode::General,
             format!("policy \"{key}\": no action chosen"),
         ))?;
+    let (context, context_omitted) = if bundle.logs_context() {
+        logged_context(bundle.context_paths(), ctx, call.max_decision_context_bytes)
+    } else {
+        (None, false)
+    };
     Ok(OutcomeDecision {
+        context,
+        context_omitted,
         policy,
         action,
         propensity: decision.propensity,
@@ -142,6 +149,26 @@ fn run_policy(
         unit: decision.unit.into(),
         decision_key: decision.decision_key.into(),
     })
+}
+
+/// The context values at `paths`, for a decision event, unless their JSON is over `max_bytes`
+/// (then `(None, true)`: the event says it was left out).
+fn logged_context<'p>(
+    paths: impl Iterator<Item = &'p str>,
+    ctx: &Context,
+    max_bytes: usize,
+) -> (Option<Box<serde_json::Map<String, Value>>>, bool) {
+    let mut logged = serde_json::Map::new();
+    for path in paths {
+        if let Some(value) = ctx.resolve(path::dotted(path)) {
+            logged.insert(path.to_owned(), value.clone());
+        }
+    }
+    let size = serde_json::to_vec(&logged).map_or(usize::MAX, |text| text.len());
+    if size > max_bytes {
+        return (None, true);
+    }
+    (Some(Box::new(logged)), false)
 }
 
 /// Steps 5-7: the variant to serve (`None`: the caller's default) and why; a rule that fails

@@ -64,6 +64,11 @@ pub struct OutcomeDecision {
     pub unit: Box<str>,
     /// The decision key mixed into the draw (empty unless the caller passed one).
     pub decision_key: Box<str>,
+    /// For a bundle with `log_context`: the context values it read, by path (dotted text),
+    /// within [`crate::Limits::max_decision_context_bytes`].
+    pub context: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    /// The bundle asked for its context, but it was over the limit and left out.
+    pub context_omitted: bool,
 }
 
 /// An error message, kept cheap: most are fixed texts, and the message of a broken flag lives in

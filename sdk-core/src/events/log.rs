@@ -144,6 +144,8 @@ impl EventLog {
             probabilities: decision.probabilities.clone(),
             optimality_gap: decision.optimality_gap,
             decision_key: decision.decision_key.to_string(),
+            context: decision.context.as_deref().cloned(),
+            context_omitted: decision.context_omitted,
             timestamp: now.unix_millis(),
         });
         let mut inner = self.lock();

@@ -111,6 +111,14 @@ pub struct DecisionEvent {
     pub optimality_gap: f64,
     /// The decision key mixed into the draw (empty unless the caller passed one).
     pub decision_key: String,
+    /// For a bundle with `log_context`: the context values it read, by path, so that other
+    /// bundles can be evaluated on the logged decisions (off-policy evaluation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<Map<String, Value>>,
+    /// `true` when the bundle asked for its context but it was over
+    /// `Limits::max_decision_context_bytes` and left out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub context_omitted: bool,
     /// When, from the host clock: milliseconds since the Unix epoch.
     pub timestamp: i64,
 }

@@ -16,7 +16,7 @@ use crate::hashing::{fast_map, FastMap};
 use crate::limits::Limits;
 
 /// The fields of a bundle (docs/policy-bundles.md).
-const BUNDLE_FIELDS: [&str; 11] = [
+const BUNDLE_FIELDS: [&str; 12] = [
     "id",
     "version",
     "actions",
@@ -28,6 +28,7 @@ const BUNDLE_FIELDS: [&str; 11] = [
     "vectors",
     "digest",
     "description",
+    "log_context",
 ];
 
 /// Most self-check vectors: they run at every load, so their number is bounded too.
@@ -90,6 +91,8 @@ pub struct Bundle {
     all: Eligible,
     unit_path: Box<str>,
     salt: Box<str>,
+    /// Whether decision events carry the context values the bundle read.
+    log_context: bool,
     features: Features,
     scorer: Scorer,
     exploration: Exploration,
@@ -153,6 +156,15 @@ impl Bundle {
                 return Err(root
                     .key("salt")
                     .error(format!("must be a string, not {}", json_type_name(other))))
+            }
+        };
+        let log_context = match map.get("log_context") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(root
+                    .key("log_context")
+                    .error(format!("must be a boolean, not {}", json_type_name(other))))
             }
         };
         let description = match map.get("description") {
@@ -220,6 +232,7 @@ impl Bundle {
             all,
             unit_path: unit_path.into(),
             salt: salt.into(),
+            log_context,
             features,
             scorer,
             exploration,
@@ -260,6 +273,12 @@ impl Bundle {
     /// The context path of the unit (default `targetingKey`).
     pub fn unit_path(&self) -> &str {
         &self.unit_path
+    }
+
+    /// Whether the bundle asks for its decision events to carry the context values it read
+    /// (`log_context`), so other bundles can be evaluated offline on the logged decisions.
+    pub fn logs_context(&self) -> bool {
+        self.log_context
     }
 
     /// Every context path the bundle reads (its unit and its features' sources), as written.

@@ -82,6 +82,7 @@ pub(crate) fn parse(json: &str, limits: &Limits, generation: u64) -> Result<Snap
         holdout_names: Vec::new(),
         policies: fast_map(0),
         max_unit_bytes: limits.max_unit_bytes,
+        max_decision_context_bytes: limits.max_decision_context_bytes,
     };
     let mut entries = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -119,6 +120,7 @@ struct Builder {
     /// `(policyId, version, digest)` → policy index.
     policies: FastMap<PolicyIdentity, u32>,
     max_unit_bytes: usize,
+    max_decision_context_bytes: usize,
 }
 
 fn text<'v>(map: &'v Map<String, Value>, field: &str, at: &str) -> Res<Option<&'v str>> {
@@ -358,7 +360,29 @@ impl Builder {
             required("action")?,
             chosen,
         )?;
+        let context = match map.get("context") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(context)) => {
+                let size = serde_json::to_vec(context).map_or(usize::MAX, |t| t.len());
+                if size > self.max_decision_context_bytes {
+                    return Err(format!(
+                        "{at}.context: {size} bytes, more than the limit of {} \
+                         (max_decision_context_bytes)",
+                        self.max_decision_context_bytes
+                    ));
+                }
+                Some(Box::new(context.clone()))
+            }
+            Some(_) => return Err(format!("{at}.context: must be an object")),
+        };
+        let context_omitted = match map.get("contextOmitted") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(format!("{at}.contextOmitted: must be a boolean")),
+        };
         Ok(OutcomeDecision {
+            context,
+            context_omitted,
             policy,
             action: index(action)?,
             propensity,

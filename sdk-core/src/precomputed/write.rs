@@ -131,6 +131,14 @@ fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: 
         json(out, &d.scores);
         field(out, "optimalityGap");
         json(out, &d.optimality_gap);
+        if let Some(context) = &d.context {
+            field(out, "context");
+            json(out, context);
+        }
+        if d.context_omitted {
+            field(out, "contextOmitted");
+            json(out, &true);
+        }
         out.push(b'}');
     }
     out.push(b'}');
