@@ -200,8 +200,9 @@ impl Client {
 
     /// Loads a new config: parses and compiles it with no lock held, then swaps it in. On
     /// failure the previous snapshot keeps serving and the error is returned. Sticky
-    /// assignments survive, except those of experiments the new config stops (see
-    /// [`StickyStore`](crate::Client::export_sticky) in the crate docs).
+    /// assignments survive, except those of experiments the new config stops, and of
+    /// experiments missing from every config for more than a day of host time (a broken
+    /// experiment keeps them; docs/host-api.md, "Sticky assignments across updates").
     ///
     /// # Errors
     /// As [`crate::Config::parse`].
