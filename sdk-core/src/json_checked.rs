@@ -1,0 +1,758 @@
+//! The one JSON parse for documents the core reads: configs, and (for the evaluation layer)
+//! precomputed payloads and sticky snapshots. It builds the same [`Value`] as
+//! `serde_json::from_str::<Value>` (same numbers, strings and key order) and differs in two ways.
+//!
+//! **Duplicate keys are reported.** serde_json, Go's `encoding/json` (flagd) and JavaScript's
+//! `JSON.parse` all keep the *last* of two equal keys in one object without a word, and other
+//! parsers keep the first; a document that repeats a key means different things to different
+//! readers, and a config with two `"f"` flags or `"state": "ENABLED", "state": "DISABLED"` would
+//! silently serve one of them. This parse keeps serde_json's value (the last one wins, at the
+//! position of the first key) and reports every repeated key with the JSON path of the object
+//! holding it, so each caller decides what a duplicate means for it.
+//!
+//! **Nesting costs no stack.** The parser keeps the open objects and arrays on a heap stack
+//! instead of recursing (serde_json recurses, about 2.7 KiB of stack per level in a debug build,
+//! and stops at 128 levels to protect the stack; realistic flagd files nest deeper: a 100-deep
+//! `if` chain is about 206 levels). The depth limit is checked before each object or array is
+//! opened and is capped at [`MAX_DEPTH`], so every later recursion over the value (drop, clone,
+//! walks, serialization) is bounded by that number too.
+//!
+//! Entry points: [`parse_checked`] returns the value with the paths of its duplicate keys (a
+//! bounded list, for callers that reject any duplicate); [`parse_reporting`] hands each
+//! duplicate to a callback as path steps, for callers that attribute duplicates to parts of the
+//! document (the config loader breaks the entity that holds one). Strings with escapes and
+//! numbers with a fraction or exponent are decoded by serde_json and Rust's float parser, so
+//! their values are exactly serde_json's.
+
+use serde_json::map::Entry;
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, ErrorKind};
+use crate::json_path;
+
+/// The deepest nesting any caller may ask for. The parse itself uses no stack per level; what
+/// bounds this is recursion over the parsed value elsewhere: `Value`'s drop and clone, serde
+/// serialization and walks of rules, about 1–2 KiB per level in a debug build. At 256 levels a
+/// document loads on a 512 KiB thread stack (tested), and a flagd `if` chain 100 deep fits.
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// How many duplicate-key paths [`parse_checked`] keeps; the rest are only counted.
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "for the precomputed-payload and sticky-snapshot parsers"
+    )
+)]
+pub(crate) const MAX_REPORTED_DUPLICATES: usize = 64;
+
+/// The longest path [`parse_checked`] keeps for one duplicate (and the longest path an error
+/// message shows), in bytes; longer ones are cut at a character boundary and end in `…`. Bounds
+/// what a hostile document (long keys repeated under a long path) can make a report take.
+const MAX_REPORTED_PATH_BYTES: usize = 512;
+
+/// One step of a JSON path: an object key or an array index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step<'a> {
+    /// A member of an object, by key.
+    Key(&'a str),
+    /// An element of an array, by index.
+    Index(usize),
+}
+
+/// The outcome of [`parse_checked`].
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "for the precomputed-payload and sticky-snapshot parsers"
+    )
+)]
+#[derive(Debug, Clone)]
+pub(crate) struct Checked {
+    /// The document. Of two equal keys in one object the last value is kept, at the position of
+    /// the first key (serde_json's rule with `preserve_order`).
+    pub(crate) value: Value,
+    /// The JSON path of each repeated key (`flags.f`, `flags.f.state`, `items[2].id`), in the
+    /// order the parse met them (an object's members before the object's own key), one entry per
+    /// repetition: at most [`MAX_REPORTED_DUPLICATES`] of them.
+    pub(crate) duplicates: Vec<String>,
+    /// How many repeated keys the document has in all (`>= duplicates.len()`).
+    pub(crate) duplicate_count: usize,
+}
+
+/// Parses `text` as one JSON value nested at most `max_depth` objects and arrays deep (the root
+/// container is level 1; values above [`MAX_DEPTH`] act as [`MAX_DEPTH`]), collecting the paths
+/// of duplicate keys.
+///
+/// # Errors
+/// [`ErrorKind::InvalidJson`] (`$: not valid JSON: ... at line L column C`) when the text is not
+/// one JSON value, and [`ErrorKind::LimitExceeded`] (`<path>: JSON nesting is deeper than the
+/// limit of N levels`, the path of the first container past the limit) when it nests too deep.
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "for the precomputed-payload and sticky-snapshot parsers"
+    )
+)]
+pub(crate) fn parse_checked(text: &str, max_depth: usize) -> Result<Checked, Error> {
+    let mut duplicates = Vec::new();
+    let mut duplicate_count = 0usize;
+    let value = parse_reporting(text, max_depth, &mut |parents, key| {
+        duplicate_count += 1;
+        if duplicates.len() < MAX_REPORTED_DUPLICATES {
+            let mut path = steps_path(parents);
+            json_path::push_key(&mut path, key);
+            duplicates.push(shorten(path, MAX_REPORTED_PATH_BYTES));
+        }
+    })?;
+    Ok(Checked {
+        value,
+        duplicates,
+        duplicate_count,
+    })
+}
+
+/// Parses `text` like [`parse_checked`], calling `on_duplicate(parents, key)` for each key that
+/// repeats an earlier key of the same object: `parents` are the steps from the root to that
+/// object, `key` the repeated key. Nothing is kept about duplicates beyond what the callback
+/// keeps, so a document with a million of them costs a million calls and no memory.
+///
+/// # Errors
+/// As [`parse_checked`].
+pub(crate) fn parse_reporting(
+    text: &str,
+    max_depth: usize,
+    on_duplicate: &mut dyn FnMut(&[Step<'_>], &str),
+) -> Result<Value, Error> {
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        max_depth: max_depth.min(MAX_DEPTH),
+        open: Vec::new(),
+    };
+    parser.parse(on_duplicate).map_err(|failure| match failure {
+        Failure::TooDeep(path) => Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "{}: JSON nesting is deeper than the limit of {} levels",
+                shorten(path, MAX_REPORTED_PATH_BYTES),
+                parser.max_depth
+            ),
+        ),
+        Failure::Syntax(what, at) => {
+            let (line, column) = line_and_column(text, at);
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("$: not valid JSON: {what} at line {line} column {column}"),
+            )
+        }
+    })
+}
+
+/// The JSON path of `steps` (`$` for the root), in [`json_path`]'s notation.
+pub(crate) fn path_of(steps: &[Step<'_>]) -> String {
+    let path = steps_path(steps);
+    if path.is_empty() {
+        "$".to_owned()
+    } else {
+        path
+    }
+}
+
+/// The JSON path of `steps`, empty for the root (the form [`json_path`]'s helpers extend).
+pub(crate) fn steps_path(steps: &[Step<'_>]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match *step {
+            Step::Key(key) => json_path::push_key(&mut path, key),
+            Step::Index(index) => json_path::push_index(&mut path, index),
+        }
+    }
+    path
+}
+
+/// `path` cut to at most `max` bytes (at a character boundary, ending in `…`).
+fn shorten(mut path: String, max: usize) -> String {
+    if path.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        path.truncate(end);
+        path.push('…');
+    }
+    path
+}
+
+/// 1-based line and column (in characters) of byte offset `at`, as serde_json reports them.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |l| l.chars().count());
+    (line, column.max(1))
+}
+
+/// Why a parse stopped.
+enum Failure {
+    /// Nesting past the limit, at this path (the container that would open).
+    TooDeep(String),
+    /// Not JSON: what was wrong, and the byte offset where.
+    Syntax(&'static str, usize),
+}
+
+/// An object or array being parsed.
+enum Open {
+    Array(Vec<Value>),
+    /// The members so far, and the key whose value is being parsed.
+    Object(Map<String, Value>, String),
+}
+
+impl Open {
+    fn step(&self) -> Step<'_> {
+        match self {
+            // The element being parsed is not pushed yet: its index is the count so far.
+            Open::Array(items) => Step::Index(items.len()),
+            Open::Object(_, key) => Step::Key(key),
+        }
+    }
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    /// Byte offset of the next unread byte; always at a character boundary when a token starts
+    /// (every token delimiter is ASCII).
+    pos: usize,
+    max_depth: usize,
+    /// The open containers, outermost first: the parse's only stack.
+    open: Vec<Open>,
+}
+
+impl Parser<'_> {
+    fn parse(&mut self, on_duplicate: &mut dyn FnMut(&[Step<'_>], &str)) -> Result<Value, Failure> {
+        loop {
+            // A value starts here: a scalar, or a container that is opened (and then its first
+            // member or element starts, at the top of the loop again).
+            self.skip_whitespace();
+            let mut value = match self.peek() {
+                Some(b'{') => {
+                    self.check_depth()?;
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.eat(b'}') {
+                        Value::Object(Map::new())
+                    } else {
+                        let key = self.key()?;
+                        self.open.push(Open::Object(Map::new(), key));
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.check_depth()?;
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.eat(b']') {
+                        Value::Array(Vec::new())
+                    } else {
+                        self.open.push(Open::Array(Vec::new()));
+                        continue;
+                    }
+                }
+                Some(b'"') => Value::String(self.string()?),
+                Some(b't') => self.literal("true", Value::Bool(true))?,
+                Some(b'f') => self.literal("false", Value::Bool(false))?,
+                Some(b'n') => self.literal("null", Value::Null)?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return Err(self.syntax("expected value")),
+                None => return Err(self.syntax("EOF while parsing a value")),
+            };
+            // The value is complete: it goes into its container, which may complete in turn.
+            loop {
+                self.skip_whitespace();
+                match self.open.last_mut() {
+                    None => {
+                        return match self.peek() {
+                            None => Ok(value),
+                            Some(_) => Err(self.syntax("trailing characters")),
+                        };
+                    }
+                    Some(Open::Array(items)) => {
+                        items.push(value);
+                        if self.eat(b',') {
+                            break;
+                        }
+                        if !self.eat(b']') {
+                            return Err(self.syntax("expected `,` or `]`"));
+                        }
+                        let Some(Open::Array(items)) = self.open.pop() else {
+                            return Err(self.syntax("internal error: lost an array"));
+                        };
+                        value = Value::Array(items);
+                    }
+                    Some(Open::Object(map, key)) => {
+                        let repeated = match map.entry(std::mem::take(key)) {
+                            Entry::Vacant(slot) => {
+                                slot.insert(value);
+                                None
+                            }
+                            Entry::Occupied(mut slot) => {
+                                slot.insert(value);
+                                Some(slot.key().clone())
+                            }
+                        };
+                        if let Some(key) = repeated {
+                            let parents: Vec<Step<'_>> = self
+                                .open
+                                .iter()
+                                .take(self.open.len().saturating_sub(1))
+                                .map(Open::step)
+                                .collect();
+                            on_duplicate(&parents, &key);
+                        }
+                        if self.eat(b',') {
+                            self.skip_whitespace();
+                            let next = self.key()?;
+                            if let Some(Open::Object(_, key)) = self.open.last_mut() {
+                                *key = next;
+                            }
+                            break;
+                        }
+                        if !self.eat(b'}') {
+                            return Err(self.syntax("expected `,` or `}`"));
+                        }
+                        let Some(Open::Object(map, _)) = self.open.pop() else {
+                            return Err(self.syntax("internal error: lost an object"));
+                        };
+                        value = Value::Object(map);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_depth(&self) -> Result<(), Failure> {
+        // The container about to open is at level `open.len() + 1`.
+        if self.open.len() >= self.max_depth {
+            let steps: Vec<Step<'_>> = self.open.iter().map(Open::step).collect();
+            return Err(Failure::TooDeep(path_of(&steps)));
+        }
+        Ok(())
+    }
+
+    fn syntax(&self, what: &'static str) -> Failure {
+        Failure::Syntax(what, self.pos)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Consumes `byte` if it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        let next = self.peek() == Some(byte);
+        if next {
+            self.pos += 1;
+        }
+        next
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// An object key and the `:` after it.
+    fn key(&mut self) -> Result<String, Failure> {
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a string key"));
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        if !self.eat(b':') {
+            return Err(self.syntax("expected `:`"));
+        }
+        Ok(key)
+    }
+
+    /// A string, starting at its opening quote.
+    fn string(&mut self) -> Result<String, Failure> {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            match bytes.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    // The escaped byte is checked by serde_json below; skipping it here only
+                    // keeps `\"` from ending the string.
+                    i += 2;
+                }
+                Some(0..=0x1f) => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                Some(_) => i += 1,
+                None => {
+                    self.pos = bytes.len();
+                    return Err(self.syntax("EOF while parsing a string"));
+                }
+            }
+        }
+        self.pos = i + 1;
+        let token = self.text.get(start..=i).unwrap_or_default();
+        if escaped {
+            serde_json::from_str(token).map_err(|_| Failure::Syntax("invalid escape", start))
+        } else {
+            // No escape: the text between the quotes is the string.
+            Ok(token
+                .get(1..token.len().saturating_sub(1))
+                .unwrap_or_default()
+                .to_owned())
+        }
+    }
+
+    fn literal(&mut self, word: &'static str, value: Value) -> Result<Value, Failure> {
+        if self
+            .text
+            .as_bytes()
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()))
+        {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.syntax("expected value"))
+        }
+    }
+
+    /// A number, checked against JSON's grammar, with serde_json's types: an integer is a `u64`
+    /// (non-negative) or an `i64` (negative) when it fits and an `f64` otherwise (`-0` too);
+    /// anything with a fraction or an exponent is the correctly rounded `f64`.
+    fn number(&mut self) -> Result<Value, Failure> {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let digits = |from: usize| {
+            bytes.get(from..).map_or(0, |rest| {
+                rest.iter().take_while(|b| b.is_ascii_digit()).count()
+            })
+        };
+        let mut i = start + usize::from(bytes.get(start) == Some(&b'-'));
+        let int_digits = digits(i);
+        if int_digits == 0 || (int_digits > 1 && bytes.get(i) == Some(&b'0')) {
+            self.pos = i;
+            return Err(self.syntax("invalid number"));
+        }
+        i += int_digits;
+        let mut integer = true;
+        if bytes.get(i) == Some(&b'.') {
+            integer = false;
+            let fraction = digits(i + 1);
+            if fraction == 0 {
+                self.pos = i + 1;
+                return Err(self.syntax("invalid number"));
+            }
+            i += 1 + fraction;
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            integer = false;
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            let exponent = digits(i);
+            if exponent == 0 {
+                self.pos = i;
+                return Err(self.syntax("invalid number"));
+            }
+            i += exponent;
+        }
+        self.pos = i;
+        let token = self.text.get(start..i).unwrap_or_default();
+        if integer {
+            if let Ok(n) = token.parse::<u64>() {
+                return Ok(Value::Number(n.into()));
+            }
+            if let Ok(n) = token.parse::<i64>() {
+                // serde_json reads `-0` as the float -0.0.
+                if n != 0 {
+                    return Ok(Value::Number(n.into()));
+                }
+            }
+        }
+        match token.parse::<f64>().ok().and_then(Number::from_f64) {
+            Some(n) => Ok(Value::Number(n)),
+            None => Err(Failure::Syntax("number out of range", start)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn checked(text: &str) -> Checked {
+        parse_checked(text, MAX_DEPTH).unwrap()
+    }
+
+    /// Texts serde_json accepts, with the numbers, strings and shapes that differ most between
+    /// parsers.
+    const VALID: [&str; 18] = [
+        r#"{"a": [1, -2, 3.5, 1e300, 18446744073709551615, -9223372036854775808], "b": null}"#,
+        r#"[true, false, "x\u00e9\n", {"": {}}, [], [[]], "\ud83d\ude00", "\"q\" \\ \/ \b\f\r\t"]"#,
+        r#"  "just a string"  "#,
+        "0",
+        "-0",
+        "-0.0",
+        "[18446744073709551616, -9223372036854775809, 123456789012345678901234567890]",
+        "[1E2, 1e+2, 1e-2, 0.1, 2.5e-324, 1e-400, 0.30000000000000004, 9007199254740993]",
+        "[1.7976931348623157e308, 4.9e-324, 5e-324, 123.456e7, -1.5E-7]",
+        r#"{"z": 1, "a": 2, "m": {"y": [1, {"x": 2}]}}"#,
+        "\t\n\r [ 1 ,\n 2 ] \n",
+        r#""é ü 日本 🎉""#,
+        r#"{"k\u0000ey": "v\u001f"}"#,
+        r#"[{}, {"a": {}}, [[], [[]]]]"#,
+        "-1234567890",
+        "1.0",
+        "[0e0, 0E+0, -0e-0]",
+        r#"{"a": 1, "b": 2, "a": 3}"#,
+    ];
+
+    #[test]
+    fn builds_exactly_the_value_serde_json_builds() {
+        for text in VALID {
+            let expected: Value = serde_json::from_str(text).unwrap();
+            let got = checked(text);
+            assert_eq!(got.value, expected, "{text}");
+            // Same key order and number types too, not only equal values.
+            assert_eq!(got.value.to_string(), expected.to_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        let invalid = [
+            "",
+            " ",
+            "{",
+            "}",
+            "[",
+            "]",
+            r#"{"a" 1}"#,
+            r#"{"a": 1,}"#,
+            "[1,]",
+            "[,1]",
+            "1 2",
+            r#"{"a": 1} x"#,
+            "nul",
+            "tru",
+            "True",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "1e+",
+            "--1",
+            "0x10",
+            "NaN",
+            "Infinity",
+            "1e400",
+            "-1e400",
+            r#""abc"#,
+            "\"a\nb\"",
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\ud800""#,
+            "[1 2]",
+            r#"{"a":1 "b":2}"#,
+            r#"{1: 2}"#,
+            r#"{"a"}"#,
+            "\u{feff}1",
+            "[\"a\"\"b\"]",
+            "'a'",
+            "[1]]",
+            "{}}",
+        ];
+        for text in invalid {
+            assert!(
+                serde_json::from_str::<Value>(text).is_err(),
+                "{text:?}: serde_json accepts it"
+            );
+            let error = parse_checked(text, MAX_DEPTH).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidJson, "{text:?}");
+            assert!(
+                error.message().starts_with("$: not valid JSON: ")
+                    && error.message().contains(" at line "),
+                "{error}"
+            );
+        }
+        let error = parse_checked("{\n  \"a\": tru\n}", MAX_DEPTH).unwrap_err();
+        assert_eq!(
+            error.message(),
+            "$: not valid JSON: expected value at line 2 column 7"
+        );
+    }
+
+    #[test]
+    fn reports_each_duplicate_with_its_path_and_keeps_the_last_value() {
+        let text = r#"{"flags": {"f": {"state": "ENABLED", "state": "DISABLED"},
+                       "f": {"v": [{"k": 1, "k": 2, "k": 3}]}}, "flags": {}, "a.b": {"x": 0, "x": 1}}"#;
+        let got = checked(text);
+        assert_eq!(
+            got.duplicates,
+            [
+                "flags.f.state",
+                "flags.f.v[0].k",
+                "flags.f.v[0].k",
+                "flags.f",
+                "flags",
+                r#"["a.b"].x"#
+            ]
+        );
+        assert_eq!(got.duplicate_count, 6);
+        // Last wins, at the first key's position: as serde_json does.
+        let expected: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(got.value, expected);
+        assert_eq!(got.value, json!({"flags": {}, "a.b": {"x": 1}}));
+    }
+
+    #[test]
+    fn the_callback_sees_parent_steps_and_the_key() {
+        let mut seen = Vec::new();
+        parse_reporting(
+            r#"[{"a": {"b": 1, "b": 2}}, 0, {"c": 0, "c": 0}]"#,
+            MAX_DEPTH,
+            &mut |parents, key| seen.push((path_of(parents), key.to_owned())),
+        )
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("[0].a".to_owned(), "b".to_owned()),
+                ("[2]".to_owned(), "c".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_a_bounded_number_of_duplicate_paths() {
+        let members: Vec<String> = (0..1000).map(|_| r#""k": 1"#.to_owned()).collect();
+        let got = checked(&format!("{{{}}}", members.join(",")));
+        assert_eq!(got.duplicate_count, 999);
+        assert_eq!(got.duplicates.len(), MAX_REPORTED_DUPLICATES);
+        // A long path is cut, not kept whole.
+        let long = "x".repeat(10_000);
+        let got = checked(&format!(r#"{{"{long}": {{"k": 1, "k": 2}}}}"#));
+        let path = &got.duplicates[0];
+        assert!(
+            path.len() <= MAX_REPORTED_PATH_BYTES && path.ends_with('…'),
+            "{path}"
+        );
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit_with_a_path() {
+        assert!(parse_checked(&nested(5), 5).is_ok());
+        let error = parse_checked(&nested(6), 5).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::LimitExceeded);
+        assert_eq!(
+            error.message(),
+            "[0][0][0][0][0]: JSON nesting is deeper than the limit of 5 levels"
+        );
+        let error = parse_checked(r#"{"a": {"b": [{}]}}"#, 3).unwrap_err();
+        assert!(error.message().starts_with("a.b[0]: "), "{error}");
+        let error = parse_checked(r#"{"a": [1, 2, {"c": []}]}"#, 3).unwrap_err();
+        assert!(error.message().starts_with("a[2].c: "), "{error}");
+        // Objects count as arrays do; scalars do not count.
+        assert!(parse_checked(r#"{"a": {"b": [1]}}"#, 3).is_ok());
+        assert!(parse_checked("1", 0).is_ok());
+    }
+
+    #[test]
+    fn nesting_past_serde_jsons_own_limit_parses_up_to_the_cap() {
+        // serde_json alone stops at 128.
+        assert!(serde_json::from_str::<Value>(&nested(200)).is_err());
+        let value = parse_checked(&nested(MAX_DEPTH), usize::MAX).unwrap().value;
+        assert_eq!(value.to_string(), nested(MAX_DEPTH));
+        let error = parse_checked(&nested(MAX_DEPTH + 1), usize::MAX).unwrap_err();
+        assert!(
+            error
+                .message()
+                .ends_with(&format!("limit of {MAX_DEPTH} levels")),
+            "{error}"
+        );
+        // Hostile: far deeper than any limit, and unbalanced.
+        let error = parse_checked(&"[".repeat(1_000_000), usize::MAX).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::LimitExceeded);
+    }
+
+    #[test]
+    fn paths_of_steps() {
+        assert_eq!(path_of(&[]), "$");
+        assert_eq!(
+            path_of(&[Step::Key("flags"), Step::Key("a b"), Step::Index(3)]),
+            r#"flags["a b"][3]"#
+        );
+        assert_eq!(shorten("ééé".to_owned(), 5), "é…");
+        assert_eq!(shorten("abc".to_owned(), 5), "abc");
+        assert_eq!(line_and_column("ab\ncdé", 7), (2, 3));
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_mutated_documents() {
+        // Byte-level mutations of valid documents (insert, delete, replace with JSON's own
+        // characters), deterministic: accepted and rejected alike, same value when accepted.
+        const ALPHABET: &[u8] = b"{}[]\":,\\ -+.eE0123456789tfnulrsaxu\n\x01\xc3\xa9";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let mut accepted = 0;
+        for round in 0..20_000 {
+            let mut bytes = VALID[round % VALID.len()].as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let at = next(bytes.len() + 1);
+                let byte = ALPHABET[next(ALPHABET.len())];
+                match next(3) {
+                    0 => bytes.insert(at, byte),
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ if at < bytes.len() => bytes[at] = byte,
+                    _ => bytes.push(byte),
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let expected = serde_json::from_str::<Value>(text);
+            let got = parse_checked(text, MAX_DEPTH);
+            match (&expected, &got) {
+                (Ok(expected), Ok(got)) => {
+                    accepted += 1;
+                    assert_eq!(got.value.to_string(), expected.to_string(), "{text:?}");
+                }
+                (Err(_), Err(error)) => assert_eq!(error.kind(), ErrorKind::InvalidJson),
+                _ => panic!("{text:?}: serde_json {expected:?}, checked {got:?}"),
+            }
+        }
+        assert!(
+            accepted > 1_000,
+            "too few accepted inputs to compare: {accepted}"
+        );
+    }
+}
