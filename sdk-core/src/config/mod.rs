@@ -6,6 +6,7 @@
 
 mod diagnostics;
 mod document;
+mod duplicates;
 mod experiments;
 mod fields;
 mod flags;
@@ -48,6 +49,7 @@ pub struct Config {
     pub(crate) flags: Vec<Named<Flag>>,
     flag_index: FastMap<Box<str>, usize>,
     pub(crate) experiments: Vec<Named<Experiment>>,
+    experiment_index: FastMap<Box<str>, usize>,
     pub(crate) layers: Vec<Named<Layer>>,
     pub(crate) holdouts: Vec<Named<Holdout>>,
     pub(crate) policies: Vec<Named<Bundle>>,
@@ -95,11 +97,12 @@ impl Config {
 
     /// Whether the config has a (non-broken) experiment `key` whose status is `running`.
     pub(crate) fn experiment_is_running(&self, key: &str) -> bool {
-        self.experiments.iter().any(|(k, e)| {
-            &**k == key
-                && e.ready()
-                    .is_some_and(|e| e.status == experiments::ExperimentStatus::Running)
-        })
+        // By index: a sticky store asks once per kept assignment.
+        self.experiment_index
+            .get(key)
+            .and_then(|&i| self.experiments.get(i))
+            .and_then(|(_, e)| e.ready())
+            .is_some_and(|e| e.status == experiments::ExperimentStatus::Running)
     }
 
     /// A policy bundle by its key in `policies`: `Some(Err(message))` when it is broken.
