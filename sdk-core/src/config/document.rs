@@ -118,11 +118,12 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 .flag_item(item)
                 .map(|p| (p.to_owned(), REPEATED_KEY.to_owned()))
         });
-        let targeting_path = json_path::key(&path, "targeting");
         let entity = entity(&mut diags, |diags| {
             report_duplicate(duplicate, diags);
+            let targeting = value.get("targeting");
+            let targeting_path = || json_path::key(&path, "targeting");
             report_duplicate(
-                broken_ref(value.get("targeting"), &targeting_path, &broken_evaluators),
+                broken_ref(targeting, targeting_path, &broken_evaluators),
                 diags,
             );
             parse_flag(
@@ -151,7 +152,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         |k, v, p, d| {
             let audience = broken_ref(
                 v.get("audience"),
-                &json_path::key(p, "audience"),
+                || json_path::key(p, "audience"),
                 &broken_evaluators,
             );
             report_duplicate(audience, d);

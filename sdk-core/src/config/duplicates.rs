@@ -177,10 +177,11 @@ impl Duplicates {
     }
 }
 
-/// The `(path, message)` of a `$ref` in `rule` (found at `rule_path`) to a broken evaluator.
+/// The `(path, message)` of a `$ref` in `rule` (found at `rule_path()`) to a broken evaluator.
+/// Costs nothing when no evaluator is broken, the usual case.
 pub(super) fn broken_ref(
     rule: Option<&Value>,
-    rule_path: &str,
+    rule_path: impl FnOnce() -> String,
     broken: &HashMap<String, String>,
 ) -> Option<(String, String)> {
     if broken.is_empty() {
@@ -189,7 +190,7 @@ pub(super) fn broken_ref(
     let target = refs(rule?).into_iter().find(|t| broken.contains_key(t))?;
     let behind = broken.get(&target)?;
     Some((
-        rule_path.to_owned(),
+        rule_path(),
         format!(
             "uses {}, which is broken by a duplicate key at {behind}",
             json_path::key("$evaluators", &target)
