@@ -9,10 +9,12 @@ pub struct Limits {
     /// Deepest JSON nesting anywhere in the document (objects and arrays; the root object is
     /// level 1). Default 256, also the most the parser accepts (larger values act as 256): a
     /// flagd file's 100-deep `if` chain takes about 206 levels (3 for `flags.<key>.targeting`, 2
-    /// per `if`, 3 for its last condition), and a document at 256 levels parses on a 512 KiB
-    /// thread stack. A rule at this depth is then checked against [`Limits::max_rule_depth`],
-    /// which counts operators, not JSON levels: an `if` is one operator but two JSON levels, so
-    /// a rule depth of at least about 128 lets every rule the JSON limit admits compile.
+    /// per `if`, 3 for its last condition). The parser itself uses no stack per level; this
+    /// bounds what later recurses over the parsed value (drop, clone, serialization), so a
+    /// document at 256 levels loads and serves on a 512 KiB thread stack. A rule that deep is
+    /// then held to [`Limits::max_rule_depth`], which counts operators, not JSON levels: an `if`
+    /// is one operator but two JSON levels, so a rule depth of about 128 lets every rule the
+    /// JSON limit admits compile.
     pub max_json_depth: usize,
     /// Most flags in one config.
     pub max_flags: usize,

@@ -324,6 +324,36 @@ fn holdouts_are_limited_and_five_thousand_experiments_check_a_hundred() {
     assert!(config.is_valid(), "{}", describe(&config));
 }
 
+#[test]
+fn a_flood_of_problems_keeps_a_thousand_diagnostics_and_counts_the_rest() {
+    // 200,000 unknown fields in a flag were 200,000 warnings (a million: 7.5 s, 300 MB in
+    // `tandem validate`), and 200,000 unknown fields in a layer as many errors.
+    let fields: Vec<String> = (0..200_000).map(|i| format!(r#""x{i}":1"#)).collect();
+    let doc = format!(
+        r#"{{"flags":{{"f":{{"state":"ENABLED","variants":{{"a":1}},"defaultVariant":"a",{}}},
+             "g":{FLAG_AB}}},
+            "layers":{{"L":{{"ranges":{{}},{}}}}}}}"#,
+        fields.join(","),
+        fields.join(",")
+    );
+    let config = load(doc.clone());
+    let diagnostics = config.diagnostics();
+    assert_eq!(diagnostics.len(), MAX_KEPT, "{}", describe(&config));
+    let last = diagnostics.last().unwrap();
+    // The 200,000 layer errors come after the flag's warnings: counted, and invalid.
+    assert_eq!(
+        (last.severity, last.to_string()),
+        (
+            Severity::Error,
+            "$: 399000 more problems not listed (only the first 1000 are kept)".to_owned()
+        )
+    );
+    // The flag with unknown fields is served (flagd ignores them); the layer is broken.
+    let client = client(&doc);
+    assert_served(&client, "f", json!(1));
+    assert!(!config.is_valid());
+}
+
 // ---- Item 5: duplicate keys -------------------------------------------------------------------
 
 #[test]

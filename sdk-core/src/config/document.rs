@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
 use super::experiments::{parse_experiment, parse_holdout, parse_layer};
 use super::flags::{compile_rule, parse_flag, parse_metadata};
@@ -62,10 +62,12 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     let mut diags = Diagnostics::default();
     for key in top.keys() {
         if !SECTIONS.contains(&key.as_str()) {
-            diags.warning(
-                &json_path::key("", key),
-                "unknown top-level field (ignored)",
-            );
+            diags.push_with(Severity::Warning, || {
+                (
+                    json_path::key("", key),
+                    "unknown top-level field (ignored)".to_owned(),
+                )
+            });
         }
     }
     for path in duplicates.ignored() {

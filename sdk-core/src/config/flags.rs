@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use crate::context::json_type_name;
 use crate::json_path;
 use crate::limits::Limits;
@@ -73,11 +73,14 @@ pub(crate) fn parse_flag(
     };
     for key in fields.keys() {
         if !KNOWN_FLAG_FIELDS.contains(&key.as_str()) && !extra_fields.contains(&key.as_str()) {
-            // flagd's schema lets flags carry extra fields, so this is only a warning.
-            diags.warning(
-                &json_path::key(path, key),
-                "unknown field in a flag (ignored)",
-            );
+            // flagd's schema lets flags carry extra fields, so this is only a warning. Built
+            // only when kept: a flag may have a million of them.
+            diags.push_with(Severity::Warning, || {
+                (
+                    json_path::key(path, key),
+                    "unknown field in a flag (ignored)".to_owned(),
+                )
+            });
         }
     }
     let state = parse_state(fields.get("state"), &json_path::key(path, "state"), diags);
@@ -351,13 +354,15 @@ pub(crate) fn parse_metadata(
     let mut ok = true;
     for (key, entry) in map {
         if !matches!(entry, Value::Bool(_) | Value::String(_) | Value::Number(_)) {
-            diags.error(
-                &json_path::key(path, key),
-                format!(
-                    "a metadata value must be a boolean, string or number, not {}",
-                    json_type_name(entry)
-                ),
-            );
+            diags.push_with(Severity::Error, || {
+                (
+                    json_path::key(path, key),
+                    format!(
+                        "a metadata value must be a boolean, string or number, not {}",
+                        json_type_name(entry)
+                    ),
+                )
+            });
             ok = false;
         }
     }
