@@ -87,12 +87,6 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         .get("metadata")
         .and_then(|m| parse_metadata(m, "metadata", &mut diags));
     let evaluators = parse_evaluators(top.get("$evaluators"), limits, &mut diags)?;
-    for name in evaluators.iter().flat_map(|map| map.keys()) {
-        if let Some((path, message)) = duplicates.entity_error("$evaluators", name) {
-            diags.error(&path, message);
-        }
-    }
-    let broken_evaluators = duplicates.broken_evaluators(evaluators);
     if flag_entries.len() > limits.max_flags {
         return Err(limit(format!(
             "flags: {} flags, more than the limit of {}",
@@ -100,6 +94,16 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
             limits.max_flags
         )));
     }
+
+    // Evaluators with a duplicate key, and those that `$ref` them: read from the document
+    // itself, apart from how the evaluators are compiled.
+    let raw_evaluators = top.get("$evaluators").and_then(Value::as_object);
+    for name in raw_evaluators.iter().flat_map(|map| map.keys()) {
+        if let Some((path, message)) = duplicates.entity_error("$evaluators", name) {
+            diags.error(&path, message);
+        }
+    }
+    let broken_evaluators = duplicates.broken_evaluators(raw_evaluators);
 
     let mut flags: Vec<Named<_>> = Vec::with_capacity(flag_entries.len());
     let mut flag_index = fast_map(flag_entries.len());
