@@ -1,8 +1,9 @@
-//! `tandem validate CONFIG`.
+//! `tandem validate CONFIG`: errors on stdout (exit 1), warnings on stderr (exit 0 when there are
+//! only warnings). docs/validation.md lists every diagnostic and its severity.
 
 use std::process::ExitCode;
 
-use tandem::{Config, Limits};
+use tandem::{Config, Limits, Severity};
 
 use crate::input::read_file;
 
@@ -18,11 +19,15 @@ pub(crate) fn run(path: &str) -> Result<ExitCode, String> {
     };
     let mut valid = true;
     for diagnostic in config.diagnostics() {
-        if diagnostic.severity.is_invalid() {
-            valid = false;
-            println!("{diagnostic}");
-        } else {
-            eprintln!("warning: {diagnostic}");
+        match diagnostic.severity {
+            // Only what flagd refuses too (or Tandem's own sections get wrong) fails validation.
+            severity if severity.is_invalid() => {
+                valid = false;
+                println!("{diagnostic}");
+            }
+            // flagd logs "does not conform to the schema" and serves the flag; so does Tandem.
+            Severity::Violation => eprintln!("warning (flagd schema): {diagnostic}"),
+            _ => eprintln!("warning: {diagnostic}"),
         }
     }
     Ok(if valid {

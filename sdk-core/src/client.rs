@@ -576,16 +576,10 @@ impl Client {
         #[cfg(feature = "config")]
         let current = self.snapshot();
         #[cfg(feature = "config")]
-        let statuses = current
-            .config()
-            .map(crate::config::Config::experiment_statuses);
-        #[cfg(feature = "config")]
         let stopped = |experiment: &str| {
-            statuses.as_ref().is_some_and(|s| {
-                matches!(
-                    s.get(experiment),
-                    Some(Some(crate::config::ExperimentStatus::Stopped))
-                )
+            current.config().is_some_and(|c| {
+                c.experiment_status(experiment)
+                    == Some(Some(crate::config::ExperimentStatus::Stopped))
             })
         };
         #[cfg(not(feature = "config"))]

@@ -70,6 +70,7 @@ pub mod evaluation;
 mod events;
 mod experiments;
 mod hashing;
+mod json_checked;
 mod json_path;
 mod limits;
 pub mod policy;

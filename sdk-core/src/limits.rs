@@ -7,8 +7,15 @@
 pub struct Limits {
     /// Largest config document, in bytes.
     pub max_document_bytes: usize,
-    /// Deepest JSON nesting anywhere in the document (objects and arrays). The JSON parser stops
-    /// at 127 levels on its own, so larger values act as 127.
+    /// Deepest JSON nesting anywhere in the document (objects and arrays; the root object is
+    /// level 1). Default 256, also the most the parser accepts (larger values act as 256): a
+    /// flagd file's 100-deep `if` chain takes about 206 levels (3 for `flags.<key>.targeting`, 2
+    /// per `if`, 3 for its last condition). The parser itself uses no stack per level; this
+    /// bounds what later recurses over the parsed value (drop, clone, serialization), so a
+    /// document at 256 levels loads and serves on a 512 KiB thread stack. A rule that deep is
+    /// then held to [`Limits::max_rule_depth`], which counts operators, not JSON levels: an `if`
+    /// is one operator but two JSON levels, so a rule depth of about 128 lets every rule the
+    /// JSON limit admits compile.
     pub max_json_depth: usize,
     /// Most flags in one config.
     pub max_flags: usize,
@@ -22,6 +29,10 @@ pub struct Limits {
     pub max_experiments: usize,
     /// Most policies in one config.
     pub max_policies: usize,
+    /// Most holdouts in one config. Every experiment a holdout covers checks it on each
+    /// evaluation (one hash), and each experiment keeps the holdouts that cover it, so this
+    /// bounds both: 100 holdouts × 5,000 experiments is 500,000 checks kept at most.
+    pub max_holdouts: usize,
     /// Largest evaluation context accepted by [`crate::Context::from_json`], in bytes.
     pub max_context_bytes: usize,
     /// Longest unit of randomisation, in bytes of UTF-8 (DESIGN §6): a longer unit is not a
@@ -46,13 +57,14 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_document_bytes: 16 * 1024 * 1024,
-            max_json_depth: 64,
+            max_json_depth: 256,
             max_flags: 20_000,
             max_variants: 1_000,
             max_rule_depth: 48,
             max_rule_nodes: 10_000,
             max_experiments: 5_000,
             max_policies: 1_000,
+            max_holdouts: 100,
             max_context_bytes: 1024 * 1024,
             max_unit_bytes: 1024,
             max_payload_bytes: 8 * 1024 * 1024,

@@ -538,41 +538,43 @@ fn the_nesting_limit_is_a_clear_error() {
     Config::parse(&deep_doc(3), &tight).expect("8 levels are allowed");
     assert_limit(Config::parse(&deep_doc(4), &tight), &["nesting", "8"]);
 
-    // Past the default (64) and past 128, serde_json's own recursion limit: still the limit
-    // error, never InvalidJson, never a stack overflow.
-    for depth in [60, 100, 127, 128, 129, 500, 100_000] {
-        assert_limit(
-            Config::parse(&deep_doc(depth), &limits()),
-            &["nesting", "64"],
+    // The default (256) is past serde_json's own recursion limit (128): a flagd file nests that
+    // deep (issue 8, item 7). Past it, the limit error, never InvalidJson, never a stack overflow.
+    for depth in [60, 100, 127, 128, 129, 251] {
+        Config::parse(&deep_doc(depth), &limits())
+            .unwrap_or_else(|e| panic!("{} levels are allowed: {e}", depth + 5));
+    }
+    for depth in [252, 500, 100_000] {
+        let error = Config::parse(&deep_doc(depth), &limits()).expect_err("too deep");
+        assert_limit(Err(error.clone()), &["nesting", "256"]);
+        // The path of the first array past the limit.
+        assert!(
+            error.message().starts_with("flags.f.variants.v.x[0][0]"),
+            "{error}"
         );
     }
-    // Unbalanced, hostile text nested deep is an error too, not a crash.
+    // Unbalanced, hostile text nested deep is the limit error too, not a crash.
     let hostile = "[".repeat(1_000_000);
     let error = Config::parse(&hostile, &limits()).expect_err("not a config");
-    assert!(matches!(
-        error.kind(),
-        ErrorKind::LimitExceeded | ErrorKind::InvalidJson
-    ));
+    assert_eq!(error.kind(), ErrorKind::LimitExceeded);
 }
 
 #[test]
 fn a_raised_nesting_limit_is_reported_truthfully() {
-    // The JSON parser stops at 128 levels whatever the limit says; a document within a raised
-    // limit either loads or is rejected with a message that names the limit really applied.
+    // The parser stops at 256 levels whatever the limit says (the stack bound of
+    // DESIGN §2): a document within a raised limit either loads or is rejected with a message
+    // that names the limit really applied.
     let raised = Limits {
         max_json_depth: 500,
         ..limits()
     };
-    match Config::parse(&deep_doc(200), &raised) {
-        Ok(_) => {}
-        Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::LimitExceeded);
-            assert!(
-                !e.message().contains("500"),
-                "a 205-level document is within a 500-level limit, yet: {e}"
-            );
-        }
-    }
+    Config::parse(&deep_doc(200), &raised).expect("205 levels load");
+    let error = Config::parse(&deep_doc(300), &raised).expect_err("305 levels are over the cap");
+    assert_eq!(error.kind(), ErrorKind::LimitExceeded);
+    assert!(
+        error.message().contains("256") && !error.message().contains("500"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -296,3 +296,28 @@ fn errors_carry_the_flag_sets_metadata() {
         );
     }
 }
+
+/// Item 5, for payloads and snapshots: a repeated key is refused with its path, not read
+/// last-wins.
+#[test]
+fn payloads_and_sticky_snapshots_refuse_repeated_keys() {
+    let payload = r#"{"v": 1, "flags": [{"key": "f", "value": true, "variant": "on",
+        "reason": "STATIC", "reason": "SPLIT"}]}"#;
+    let error = Client::from_precomputed(payload, clock(), 0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidConfig);
+    assert!(
+        error.message().starts_with("flags[0].reason"),
+        "{}",
+        error.message()
+    );
+    let client = client(&sticky_doc(json!([["a", 1], ["b", 1]])));
+    let error = client
+        .import_sticky(r#"{"v": 1, "assignments": [], "assignments": [["e", "u", "a"]]}"#)
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidConfig);
+    assert!(
+        error.message().contains("assignments"),
+        "{}",
+        error.message()
+    );
+}

@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::diagnostics::{Diagnostic, Diagnostics, Severity};
+use super::diagnostics::{Diagnostics, Severity};
+use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
 use super::experiments::{parse_experiment, parse_holdout, parse_layer};
 use super::flags::{compile_rule, parse_flag, parse_metadata};
 use super::policies::parse_policy;
@@ -10,12 +11,9 @@ use super::{references, Config, Entity, Named};
 use crate::context::json_type_name;
 use crate::error::{Error, ErrorKind};
 use crate::hashing::fast_map;
+use crate::json_checked;
 use crate::json_path;
 use crate::limits::Limits;
-
-/// The deepest nesting serde_json parses (its own recursion limit, which protects the stack),
-/// whatever [`Limits::max_json_depth`] says.
-const PARSER_MAX_DEPTH: usize = 127;
 
 const SECTIONS: [&str; 10] = [
     "$schema",
@@ -38,24 +36,10 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
             limits.max_document_bytes
         )));
     }
-    let root: Value = serde_json::from_str(json).map_err(|e| {
-        // serde_json stops at 128 levels of nesting on its own (protecting the stack); report that
-        // as the limit it is, not as bad JSON.
-        if e.to_string().starts_with("recursion limit exceeded") {
-            limit(format!(
-                "$: JSON nesting is deeper than the limit of {} levels",
-                limits.max_json_depth.min(PARSER_MAX_DEPTH)
-            ))
-        } else {
-            Error::new(ErrorKind::InvalidJson, format!("$: not valid JSON: {e}"))
-        }
+    let mut duplicates = Duplicates::default();
+    let root = json_checked::parse_reporting(json, limits.max_json_depth, &mut |parents, key| {
+        duplicates.record(parents, key);
     })?;
-    if json_depth(&root) > limits.max_json_depth {
-        return Err(limit(format!(
-            "$: JSON nesting is deeper than the limit of {} levels",
-            limits.max_json_depth
-        )));
-    }
     let mut top = match root {
         Value::Object(top) => top,
         other => {
@@ -65,6 +49,9 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
             )))
         }
     };
+    if let Some(message) = duplicates.document_error() {
+        return Err(invalid(message));
+    }
     check_schema_version(&top)?;
     // The flags are taken out of the document and each one's JSON is dropped as soon as it is
     // compiled, so the parsed tree and the compiled config are not both whole in memory at once.
@@ -75,11 +62,16 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     let mut diags = Diagnostics::default();
     for key in top.keys() {
         if !SECTIONS.contains(&key.as_str()) {
-            diags.warning(
-                &json_path::key("", key),
-                "unknown top-level field (ignored)",
-            );
+            diags.push_with(Severity::Warning, || {
+                (
+                    json_path::key("", key),
+                    "unknown top-level field (ignored)".to_owned(),
+                )
+            });
         }
+    }
+    for path in duplicates.ignored() {
+        diags.warning(path, "duplicate key in an ignored field");
     }
     let revision = match top.get("revision") {
         None | Some(Value::Null) => None,
@@ -103,17 +95,50 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         )));
     }
 
+    // Evaluators with a duplicate key, and those that `$ref` them: read from the document
+    // itself, apart from how the evaluators are compiled.
+    let raw_evaluators = top.get("$evaluators").and_then(Value::as_object);
+    for name in raw_evaluators.iter().flat_map(|map| map.keys()) {
+        if let Some((path, message)) = duplicates.entity_error("$evaluators", name) {
+            diags.error(&path, message);
+        }
+    }
+    let broken_evaluators = duplicates.broken_evaluators(raw_evaluators);
+
     let mut flags: Vec<Named<_>> = Vec::with_capacity(flag_entries.len());
     let mut disabled = Vec::with_capacity(flag_entries.len());
     let mut flag_index = fast_map(flag_entries.len());
-    for (key, value, path, extra) in flag_entries {
-        if flag_index.contains_key(key.as_str()) {
-            diags.error(&path, format!("duplicate flag key \"{key}\""));
+    for (item, (key, value, path, extra)) in flag_entries.into_iter().enumerate() {
+        if let Some(&first) = flag_index.get(key.as_str()) {
+            // The array form's `key` repeated: which definition was meant is as unclear as with
+            // a repeated key of the map form, so neither is served.
+            let message = format!("duplicate flag key \"{key}\"");
+            diags.error(&path, message.clone());
+            if let Some((_, kept @ Entity::Ready(_))) = flags.get_mut(first) {
+                *kept = Entity::Broken(format!("{path}: {message}"));
+            }
             continue;
         }
+        // By key in the map form, by position in the array form.
+        let duplicate = duplicates.entity_error("flags", &key).or_else(|| {
+            duplicates
+                .flag_item(item)
+                .map(|p| (p.to_owned(), REPEATED_KEY.to_owned()))
+        });
+        // Known even when the flag breaks, as long as the flag says it unambiguously (no repeated
+        // key in it): a disabled flag is served as disabled whatever else is wrong with it.
+        let is_disabled =
+            duplicate.is_none() && value.get("state").and_then(Value::as_str) == Some("DISABLED");
         let entity = entity(&mut diags, |diags| {
+            report_duplicate(duplicate, diags);
+            let targeting = value.get("targeting");
+            let targeting_path = || json_path::key(&path, "targeting");
+            report_duplicate(
+                broken_ref(targeting, targeting_path, &broken_evaluators),
+                diags,
+            );
             parse_flag(
-                &value,
+                value,
                 &path,
                 set_metadata.as_ref(),
                 evaluators,
@@ -125,38 +150,40 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         let key: Box<str> = key.into();
         flag_index.insert(key.clone(), flags.len());
         flags.push((key, entity));
-        disabled.push(value.get("state").and_then(Value::as_str) == Some("DISABLED"));
+        disabled.push(is_disabled);
     }
 
-    let experiments = section(
+    let sections = Sections {
         top,
+        duplicates: &duplicates,
+    };
+    let experiments = sections.parse(
         "experiments",
         limits.max_experiments,
         &mut diags,
-        |k, v, p, d| parse_experiment(k, v, p, evaluators, limits, d),
+        |k, v, p, d| {
+            let audience = broken_ref(
+                v.get("audience"),
+                || json_path::key(p, "audience"),
+                &broken_evaluators,
+            );
+            report_duplicate(audience, d);
+            parse_experiment(k, v, p, evaluators, limits, d)
+        },
     )?;
-    let layers = section(
-        top,
-        "layers",
-        limits.max_experiments,
-        &mut diags,
-        parse_layer,
-    )?;
-    let holdouts = section(
-        top,
-        "holdouts",
-        limits.max_experiments,
-        &mut diags,
-        parse_holdout,
-    )?;
-    let policies = section(
-        top,
-        "policies",
-        limits.max_policies,
-        &mut diags,
-        |_, v, p, d| parse_policy(v, p, d),
-    )?;
+    let layers = sections.parse("layers", limits.max_experiments, &mut diags, parse_layer)?;
+    let holdouts = sections.parse("holdouts", limits.max_holdouts, &mut diags, |k, v, p, d| {
+        parse_holdout(k, v, p, limits, d)
+    })?;
+    let policies = sections.parse("policies", limits.max_policies, &mut diags, |_, v, p, d| {
+        parse_policy(v, p, d)
+    })?;
 
+    let experiment_index = experiments
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| (key.clone(), i))
+        .collect();
     let mut config = Config {
         revision,
         set_metadata,
@@ -164,6 +191,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         disabled,
         flag_index,
         experiments,
+        experiment_index,
         layers,
         holdouts,
         policies,
@@ -174,8 +202,15 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         top.get("experiments").and_then(Value::as_object),
         &mut diags,
     );
-    config.diagnostics = diags.items;
+    config.diagnostics = diags.finish();
     Ok(config)
+}
+
+/// Pushes the error of a duplicate key (or of a `$ref` to an evaluator broken by one), if any.
+fn report_duplicate(problem: Option<(String, String)>, diags: &mut Diagnostics) {
+    if let Some((path, message)) = problem {
+        diags.error(&path, message);
+    }
 }
 
 /// Runs an entity parser; any error-severity diagnostic it pushes makes the entity broken.
@@ -183,13 +218,9 @@ fn entity<T>(
     diags: &mut Diagnostics,
     parse: impl FnOnce(&mut Diagnostics) -> Option<T>,
 ) -> Entity<T> {
-    let before = diags.items.len();
+    diags.begin_entity();
     let parsed = parse(diags);
-    let first_error = diags
-        .items
-        .get(before..)
-        .and_then(|new| new.iter().find(|d| d.severity == Severity::Error))
-        .map(Diagnostic::to_string);
+    let first_error = diags.end_entity();
     match (parsed, first_error) {
         (Some(value), None) => Entity::Ready(value),
         (_, Some(message)) => Entity::Broken(message),
@@ -198,38 +229,49 @@ fn entity<T>(
     }
 }
 
-/// A top-level section that maps keys to entities (`experiments`, `layers`, ...).
-fn section<T>(
-    top: &Map<String, Value>,
-    name: &str,
-    max: usize,
-    diags: &mut Diagnostics,
-    mut parse: impl FnMut(&str, &Value, &str, &mut Diagnostics) -> Option<T>,
-) -> Result<Vec<Named<T>>, Error> {
-    let map = match top.get(name) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Object(map)) => map,
-        Some(other) => {
-            return Err(invalid(format!(
-                "{name}: must be an object of named entries, not {}",
-                json_type_name(other)
-            )))
+/// The top-level sections that map keys to entities (`experiments`, `layers`, ...).
+struct Sections<'a> {
+    top: &'a Map<String, Value>,
+    duplicates: &'a Duplicates,
+}
+
+impl Sections<'_> {
+    /// Parses section `name`, each entity on its own; a duplicate key breaks its entity.
+    fn parse<T>(
+        &self,
+        name: &str,
+        max: usize,
+        diags: &mut Diagnostics,
+        mut parse: impl FnMut(&str, &Value, &str, &mut Diagnostics) -> Option<T>,
+    ) -> Result<Vec<Named<T>>, Error> {
+        let map = match self.top.get(name) {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Object(map)) => map,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "{name}: must be an object of named entries, not {}",
+                    json_type_name(other)
+                )))
+            }
+        };
+        if map.len() > max {
+            return Err(limit(format!(
+                "{name}: {} entries, more than the limit of {max}",
+                map.len()
+            )));
         }
-    };
-    if map.len() > max {
-        return Err(limit(format!(
-            "{name}: {} entries, more than the limit of {max}",
-            map.len()
-        )));
+        Ok(map
+            .iter()
+            .map(|(key, value)| {
+                let path = json_path::key(name, key);
+                let entity = entity(diags, |diags| {
+                    report_duplicate(self.duplicates.entity_error(name, key), diags);
+                    parse(key, value, &path, diags)
+                });
+                (key.as_str().into(), entity)
+            })
+            .collect())
     }
-    Ok(map
-        .iter()
-        .map(|(key, value)| {
-            let path = json_path::key(name, key);
-            let entity = entity(diags, |diags| parse(key, value, &path, diags));
-            (key.as_str().into(), entity)
-        })
-        .collect())
 }
 
 /// `(key, definition, path, extra allowed fields)` for each flag, from the map form or, in a
@@ -322,26 +364,6 @@ fn check_schema_version(top: &Map<String, Value>) -> Result<(), Error> {
             "schema: unsupported config schema (this version of Tandem reads schema 1)",
         )),
     }
-}
-
-/// The deepest nesting of arrays and objects, counted without recursion.
-fn json_depth(root: &Value) -> usize {
-    let mut deepest = 0;
-    let mut stack = vec![(root, 1usize)];
-    while let Some((value, depth)) = stack.pop() {
-        match value {
-            Value::Array(items) => {
-                deepest = deepest.max(depth);
-                stack.extend(items.iter().map(|child| (child, depth + 1)));
-            }
-            Value::Object(map) => {
-                deepest = deepest.max(depth);
-                stack.extend(map.values().map(|child| (child, depth + 1)));
-            }
-            _ => {}
-        }
-    }
-    deepest
 }
 
 fn invalid(message: impl Into<String>) -> Error {

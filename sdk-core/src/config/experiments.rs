@@ -1,8 +1,11 @@
 //! Experiments, layers and holdouts: parsed, validated and kept for the experiment evaluator.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use super::fields::{as_u32, object, opt_bool, opt_number_in, opt_str, reject_unknown};
 use super::flags::compile_rule;
 use crate::clock::Timestamp;
@@ -26,23 +29,29 @@ pub(crate) struct Placement {
     pub(crate) layer: Option<Box<str>>,
     /// The layer's salt (DESIGN §4: `layer/<key>` unless set).
     pub(crate) salt: Box<str>,
-    /// `[start, end)` bucket ranges owned by the experiment.
+    /// `[start, end)` bucket ranges owned by the experiment, sorted by start and disjoint (a
+    /// layer's ranges are checked not to overlap at load).
     pub(crate) ranges: Vec<(u32, u32)>,
 }
 
 impl Placement {
     pub(crate) fn contains(&self, bucket: u32) -> bool {
-        self.ranges
-            .iter()
-            .any(|&(start, end)| start <= bucket && bucket < end)
+        // Sorted and disjoint: only the last range starting at or before `bucket` can hold it,
+        // found in log time (an experiment may own up to 10,000 one-bucket ranges).
+        let after = self.ranges.partition_point(|&(start, _)| start <= bucket);
+        after
+            .checked_sub(1)
+            .and_then(|last| self.ranges.get(last))
+            .is_some_and(|&(_, end)| bucket < end)
     }
 }
 
-/// A holdout that covers an experiment, ready to check.
+/// A holdout that covers an experiment, ready to check. Shared strings: every experiment a
+/// holdout covers keeps one of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HoldoutCheck {
-    pub(crate) key: Box<str>,
-    pub(crate) salt: Box<str>,
+    pub(crate) key: Arc<str>,
+    pub(crate) salt: Arc<str>,
     /// Held out iff `bucket < threshold` (`round(percent × 100)`).
     pub(crate) threshold: u32,
 }
@@ -107,15 +116,6 @@ pub(crate) struct Holdout {
     pub(crate) scope: HoldoutScope,
     /// The holdout's salt (`holdout/<key>` unless set).
     pub(crate) salt: Box<str>,
-}
-
-impl Holdout {
-    pub(crate) fn covers(&self, experiment: &str) -> bool {
-        match &self.scope {
-            HoldoutScope::All => true,
-            HoldoutScope::Only(list) => list.iter().any(|e| &**e == experiment),
-        }
-    }
 }
 
 /// Buckets in the layer space (DESIGN §4).
@@ -195,6 +195,7 @@ pub(crate) fn parse_experiment(
     let allocation = parse_allocation(
         map.get("allocation"),
         &json_path::key(path, "allocation"),
+        limits,
         diags,
     );
     let start = parse_time(map, "start", path, diags);
@@ -278,6 +279,7 @@ fn parse_status(
 fn parse_allocation(
     value: Option<&Value>,
     path: &str,
+    limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Vec<(Box<str>, u32)>> {
     let shape = r#"must be a non-empty array of [variant, weight] pairs, e.g. [["control", 50], ["treatment", 50]]"#;
@@ -289,7 +291,20 @@ fn parse_allocation(
         diags.error(path, shape);
         return None;
     }
+    // Each arm is a different variant of the flag, and a flag has at most `max_variants`.
+    if entries.len() > limits.max_variants {
+        diags.error(
+            path,
+            format!(
+                "{} arms, more than the limit of {} (each arm is a different variant of the flag)",
+                entries.len(),
+                limits.max_variants
+            ),
+        );
+        return None;
+    }
     let mut allocation = Vec::with_capacity(entries.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
     let mut total: u64 = 0;
     for (i, entry) in entries.iter().enumerate() {
         let entry_path = json_path::index(path, i);
@@ -304,10 +319,7 @@ fn parse_allocation(
             );
             return None;
         };
-        if allocation
-            .iter()
-            .any(|(seen, _): &(Box<str>, u32)| **seen == **name)
-        {
+        if !seen.insert(name) {
             diags.error(
                 &entry_path,
                 format!("variant \"{name}\" is allocated twice"),
@@ -400,7 +412,23 @@ pub(crate) fn parse_layer(
             return None;
         }
     };
-    let mut ranges = Vec::new();
+    // Valid ranges are disjoint and at least one bucket wide, so no more than BUCKETS of them
+    // fit in a layer: a longer list is wrong whatever it holds, and is not looked at further.
+    let count: usize = ranges_map
+        .values()
+        .map(|list| list.as_array().map_or(0, Vec::len))
+        .sum();
+    if count > BUCKETS as usize {
+        diags.error(
+            &ranges_path,
+            format!(
+                "{count} ranges, more than the {BUCKETS} buckets of a layer: ranges of one layer \
+                 must not overlap"
+            ),
+        );
+        return None;
+    }
+    let mut ranges = Vec::with_capacity(count);
     for (experiment, list) in ranges_map {
         let list_path = json_path::key(&ranges_path, experiment);
         let Some(items) = list.as_array().filter(|items| !items.is_empty()) else {
@@ -458,6 +486,7 @@ pub(crate) fn parse_holdout(
     key: &str,
     value: &Value,
     path: &str,
+    limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Holdout> {
     let map = object(value, path, "a holdout", diags)?;
@@ -484,9 +513,32 @@ pub(crate) fn parse_holdout(
         Some(items) if items.len() == 1 && items.first().and_then(Value::as_str) == Some("*") => {
             Some(HoldoutScope::All)
         }
+        // Each entry names a different experiment, and there are at most `max_experiments`.
+        Some(items) if items.len() > limits.max_experiments => {
+            diags.error(
+                &scope_path,
+                format!(
+                    "{} entries, more than the limit of {} experiments",
+                    items.len(),
+                    limits.max_experiments
+                ),
+            );
+            None
+        }
         Some(items)
             if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|s| s != "*")) =>
         {
+            let mut seen = HashSet::with_capacity(items.len());
+            for (i, name) in items.iter().filter_map(Value::as_str).enumerate() {
+                if !seen.insert(name) {
+                    diags.push_with(Severity::Warning, || {
+                        (
+                            json_path::index(&scope_path, i),
+                            format!("experiment \"{name}\" is listed twice"),
+                        )
+                    });
+                }
+            }
             Some(HoldoutScope::Only(
                 items
                     .iter()

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use crate::context::json_type_name;
 use crate::json_path;
 
@@ -35,10 +35,13 @@ pub(crate) fn reject_unknown(
     let mut ok = true;
     for key in map.keys() {
         if !allowed.contains(&key.as_str()) {
-            diags.error(
-                &json_path::key(path, key),
-                format!("unknown field (expected one of: {})", allowed.join(", ")),
-            );
+            // Built only when kept: an object may have a million unknown fields.
+            diags.push_with(Severity::Error, || {
+                (
+                    json_path::key(path, key),
+                    format!("unknown field (expected one of: {})", allowed.join(", ")),
+                )
+            });
             ok = false;
         }
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Severity};
 use crate::context::json_type_name;
 use crate::json_path;
 use crate::limits::Limits;
@@ -52,9 +52,10 @@ const KNOWN_FLAG_FIELDS: [&str; 5] = [
 ];
 
 /// Parses one flag. Problems go to `diags`; an error-severity problem makes the caller keep the
-/// flag as broken, so the returned value is only used when none was pushed.
+/// flag as broken, so the returned value is only used when none was pushed. The flag's JSON is
+/// taken, not borrowed: variant values move into the flag instead of being copied.
 pub(crate) fn parse_flag(
-    value: &Value,
+    value: Value,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
     evaluators: Option<&Map<String, Value>>,
@@ -62,24 +63,27 @@ pub(crate) fn parse_flag(
     extra_fields: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Flag> {
-    let Value::Object(fields) = value else {
+    let Value::Object(mut fields) = value else {
         diags.error(
             path,
-            format!("a flag must be an object, not {}", json_type_name(value)),
+            format!("a flag must be an object, not {}", json_type_name(&value)),
         );
         return None;
     };
     for key in fields.keys() {
         if !KNOWN_FLAG_FIELDS.contains(&key.as_str()) && !extra_fields.contains(&key.as_str()) {
-            // flagd's schema lets flags carry extra fields, so this is only a warning.
-            diags.warning(
-                &json_path::key(path, key),
-                "unknown field in a flag (ignored)",
-            );
+            // flagd's schema lets flags carry extra fields, so this is only a warning. Built
+            // only when kept: a flag may have a million of them.
+            diags.push_with(Severity::Warning, || {
+                (
+                    json_path::key(path, key),
+                    "unknown field in a flag (ignored)".to_owned(),
+                )
+            });
         }
     }
     let state = parse_state(fields.get("state"), &json_path::key(path, "state"), diags);
-    let variants = parse_variants(fields.get("variants"), path, limits, diags);
+    let variants = parse_variants(fields.remove("variants"), path, limits, diags);
     let default_variant =
         parse_default_variant(fields.get("defaultVariant"), &variants, path, diags);
     let targeting = parse_targeting(fields.get("targeting"), path, evaluators, limits, diags);
@@ -126,7 +130,7 @@ fn variant_type(value: &Value) -> Option<&'static str> {
 }
 
 fn parse_variants(
-    value: Option<&Value>,
+    value: Option<Value>,
     flag_path: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
@@ -141,7 +145,7 @@ fn parse_variants(
         Some(other) => {
             diags.error(
                 &path,
-                format!("must be an object, not {}", json_type_name(other)),
+                format!("must be an object, not {}", json_type_name(&other)),
             );
             return None;
         }
@@ -162,35 +166,38 @@ fn parse_variants(
         return None;
     }
     let mut ok = true;
-    let mut first_type: Option<(&'static str, &str)> = None;
+    // The first typed variant's type, and its index in `variants` (named in messages).
+    let mut first_type: Option<(&'static str, usize)> = None;
     let mut variants = Vec::with_capacity(map.len());
     for (name, value) in map {
-        let variant_path = json_path::key(&path, name);
+        let variant_path = json_path::key(&path, &name);
         if name.is_empty() {
             diags.error(&variant_path, "a variant name must not be empty");
             ok = false;
             continue;
         }
-        let policy = policy_reference(value);
+        let policy = policy_reference(&value);
         if let Some(Err(message)) = &policy {
             diags.error(&variant_path, message.clone());
             ok = false;
             continue;
         }
         let policy = policy.and_then(Result::ok);
+        let name: Box<str> = name.into();
         if policy.is_none() {
-            match (variant_type(value), first_type) {
+            match (variant_type(&value), &first_type) {
                 (None, _) => {
                     diags.error(
                         &variant_path,
                         format!(
                             "a variant value must be a boolean, string, number or object, not {}",
-                            json_type_name(value)
+                            json_type_name(&value)
                         ),
                     );
                     ok = false;
                 }
-                (Some(ty), Some((first, first_name))) if ty != first => {
+                (Some(ty), Some((first, first_index))) if ty != *first => {
+                    let first_name = variants.get(*first_index).map_or("", |v: &Variant| &v.name);
                     diags.error(
                         &variant_path,
                         format!(
@@ -200,13 +207,13 @@ fn parse_variants(
                     );
                     ok = false;
                 }
-                (Some(ty), None) => first_type = Some((ty, name)),
+                (Some(ty), None) => first_type = Some((ty, variants.len())),
                 (Some(_), Some(_)) => {}
             }
         }
         variants.push(Variant {
-            name: name.as_str().into(),
-            value: value.clone(),
+            name,
+            value,
             policy,
         });
     }
@@ -350,13 +357,15 @@ pub(crate) fn parse_metadata(
     let mut ok = true;
     for (key, entry) in map {
         if !matches!(entry, Value::Bool(_) | Value::String(_) | Value::Number(_)) {
-            diags.error(
-                &json_path::key(path, key),
-                format!(
-                    "a metadata value must be a boolean, string or number, not {}",
-                    json_type_name(entry)
-                ),
-            );
+            diags.push_with(Severity::Error, || {
+                (
+                    json_path::key(path, key),
+                    format!(
+                        "a metadata value must be a boolean, string or number, not {}",
+                        json_type_name(entry)
+                    ),
+                )
+            });
             ok = false;
         }
     }

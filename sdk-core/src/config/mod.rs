@@ -6,6 +6,7 @@
 
 mod diagnostics;
 mod document;
+mod duplicates;
 mod experiments;
 mod fields;
 mod flags;
@@ -53,6 +54,7 @@ pub struct Config {
     pub(crate) disabled: Vec<bool>,
     flag_index: FastMap<Box<str>, usize>,
     pub(crate) experiments: Vec<Named<Experiment>>,
+    experiment_index: FastMap<Box<str>, usize>,
     pub(crate) layers: Vec<Named<Layer>>,
     pub(crate) holdouts: Vec<Named<Holdout>>,
     pub(crate) policies: Vec<Named<Bundle>>,
@@ -98,14 +100,12 @@ impl Config {
         self.flags.iter().map(|(key, _)| &**key)
     }
 
-    /// Every experiment's key with its status (`None` for a broken experiment), for checks
-    /// that visit many keys (sticky assignments) without scanning the list for each.
-    pub(crate) fn experiment_statuses(&self) -> FastMap<&str, Option<ExperimentStatus>> {
-        let mut statuses = crate::hashing::fast_map(self.experiments.len());
-        for (key, entity) in &self.experiments {
-            statuses.insert(&**key, entity.ready().map(|e| e.status));
-        }
-        statuses
+    /// What the config says of experiment `key`: `None` when it has no such experiment,
+    /// `Some(None)` when it is broken, else its status. By index: the sticky store asks once
+    /// per experiment it holds assignments of.
+    pub(crate) fn experiment_status(&self, key: &str) -> Option<Option<ExperimentStatus>> {
+        let (_, entity) = self.experiments.get(*self.experiment_index.get(key)?)?;
+        Some(entity.ready().map(|e| e.status))
     }
 
     /// A policy bundle by its key in `policies`: `Some(Err(message))` when it is broken.

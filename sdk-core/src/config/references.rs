@@ -1,12 +1,13 @@
 //! Cross-reference checks, run once every section is parsed: a reference to something unknown is
 //! an error on the entity that holds it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::diagnostics::Diagnostics;
-use super::experiments::{HoldoutCheck, HoldoutScope};
+use super::experiments::{Experiment, HoldoutCheck, HoldoutScope};
 use super::{Config, Entity, Named};
 use crate::bucketing;
 use crate::json_path;
@@ -29,26 +30,48 @@ pub(super) fn check(
 }
 
 /// Gives each experiment of an explicit layer that layer's salt and its ranges, and each
-/// experiment the holdouts that cover it.
+/// experiment the holdouts that cover it. Linear in the layers' ranges and the holdouts' lists,
+/// plus one check per (experiment, holdout) pair, which `max_holdouts` bounds.
 fn place_in_layers_and_holdouts(config: &mut Config, diags: &mut Diagnostics) {
+    // (layer, experiment) → the experiment's ranges in that layer, in the layer's order.
+    let mut layer_salts: HashMap<&str, &str> = HashMap::new();
+    let mut owned: HashMap<(&str, &str), Vec<(u32, u32)>> = HashMap::new();
+    for (layer_key, layer) in &config.layers {
+        let Some(layer) = layer.ready() else { continue };
+        layer_salts.insert(layer_key, &layer.salt);
+        for (experiment, start, end) in &layer.ranges {
+            owned
+                .entry((layer_key, experiment))
+                .or_default()
+                .push((*start, *end));
+        }
+    }
+    let holdouts: Vec<(HoldoutCheck, Option<HashSet<&str>>)> = config
+        .holdouts
+        .iter()
+        .filter_map(|(key, holdout)| {
+            let holdout = holdout.ready()?;
+            let check = HoldoutCheck {
+                key: Arc::from(&**key),
+                salt: Arc::from(&*holdout.salt),
+                threshold: bucketing::holdout_threshold(holdout.percent),
+            };
+            let only = match &holdout.scope {
+                HoldoutScope::All => None,
+                HoldoutScope::Only(list) => Some(list.iter().map(|e| &**e).collect()),
+            };
+            Some((check, only))
+        })
+        .collect();
     for (key, entity) in &mut config.experiments {
         let Entity::Ready(experiment) = entity else {
             continue;
         };
         if let Some(layer_key) = experiment.placement.layer.as_deref() {
-            let layer = config
-                .layers
-                .iter()
-                .find(|(k, _)| &**k == layer_key)
-                .and_then(|(_, l)| l.ready());
-            if let Some(layer) = layer {
-                experiment.placement.salt = layer.salt.clone();
-                experiment.placement.ranges = layer
-                    .ranges
-                    .iter()
-                    .filter(|(e, _, _)| e == key)
-                    .map(|&(_, start, end)| (start, end))
-                    .collect();
+            if let Some(salt) = layer_salts.get(layer_key) {
+                experiment.placement.salt = (*salt).into();
+                experiment.placement.ranges =
+                    owned.remove(&(layer_key, &**key)).unwrap_or_default();
             }
             if experiment.placement.ranges.is_empty() {
                 diags.warning(
@@ -59,17 +82,10 @@ fn place_in_layers_and_holdouts(config: &mut Config, diags: &mut Diagnostics) {
                 );
             }
         }
-        experiment.holdouts = config
-            .holdouts
+        experiment.holdouts = holdouts
             .iter()
-            .filter_map(|(holdout_key, h)| {
-                let h = h.ready()?;
-                h.covers(key).then(|| HoldoutCheck {
-                    key: holdout_key.clone(),
-                    salt: h.salt.clone(),
-                    threshold: bucketing::holdout_threshold(h.percent),
-                })
-            })
+            .filter(|(_, only)| only.as_ref().is_none_or(|list| list.contains(&**key)))
+            .map(|(check, _)| check.clone())
             .collect();
     }
 }
@@ -115,6 +131,10 @@ fn check_policy_references(config: &mut Config, diags: &mut Diagnostics) {
     }
 }
 
+/// Flags with more variants than this get a name → index map for resolving allocations, so a
+/// thousand arms on a thousand-variant flag cost a thousand lookups, not a million comparisons.
+const VARIANT_SCAN_MAX: usize = 16;
+
 fn check_experiments(config: &mut Config, diags: &mut Diagnostics) {
     let layers = names(&config.layers);
     for (index, (key, entity)) in config.experiments.iter_mut().enumerate() {
@@ -137,9 +157,21 @@ fn check_experiments(config: &mut Config, diags: &mut Diagnostics) {
                 format!("flag \"{}\" is broken", experiment.flag),
             )),
             Some((_, Entity::Ready(flag))) => {
+                let by_name: Option<HashMap<&str, usize>> =
+                    (flag.variants.len() > VARIANT_SCAN_MAX).then(|| {
+                        flag.variants
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (&*v.name, i))
+                            .collect()
+                    });
                 let mut arms = Vec::with_capacity(experiment.allocation.len());
                 for (i, (variant, _)) in experiment.allocation.iter().enumerate() {
-                    match flag.variant_index(variant) {
+                    let found = match &by_name {
+                        Some(by_name) => by_name.get(&**variant).copied(),
+                        None => flag.variant_index(variant),
+                    };
+                    match found {
                         Some(arm) => arms.push(arm),
                         None => problems.push((
                             json_path::index(&json_path::key(&path, "allocation"), i),
@@ -212,15 +244,25 @@ fn break_flags_of_broken_experiments(
 }
 
 fn check_layers(config: &mut Config, diags: &mut Diagnostics) {
+    let experiments: HashMap<&str, &Entity<Experiment>> = config
+        .experiments
+        .iter()
+        .map(|(key, entity)| (&**key, entity))
+        .collect();
     for (key, entity) in &mut config.layers {
         let Entity::Ready(layer) = entity else {
             continue;
         };
         let path = json_path::key(&json_path::key("layers", key), "ranges");
         let mut problems = Vec::new();
+        let mut checked: HashSet<&str> = HashSet::new();
         for (experiment, _, _) in &layer.ranges {
-            let found = config.experiments.iter().find(|(k, _)| k == experiment);
-            match found.map(|(_, e)| e.ready().map(|e| e.layer())) {
+            // An experiment with many ranges is one reference, checked once.
+            if !checked.insert(experiment) {
+                continue;
+            }
+            let found = experiments.get(&**experiment);
+            match found.map(|e| e.ready().map(|e| e.layer())) {
                 None => problems.push((
                     json_path::key(&path, experiment),
                     format!("unknown experiment \"{experiment}\""),
@@ -234,7 +276,6 @@ fn check_layers(config: &mut Config, diags: &mut Diagnostics) {
                 Some(None) => {}
             }
         }
-        problems.dedup();
         for (problem_path, message) in problems {
             break_entity(entity, &problem_path, message, diags);
         }
@@ -270,51 +311,78 @@ fn check_holdouts(config: &mut Config, diags: &mut Diagnostics) {
 
 /// DESIGN §4: an allocation salt is never a layer's or a holdout's salt (the variant would be
 /// tied to the slice of units the layer or holdout lets through), and an implicit layer never
-/// shares an explicit layer's or a holdout's salt (the two would not be independent).
+/// shares an explicit layer's or a holdout's salt (the two would not be independent). Linear:
+/// each salt is looked up once in a map of the slicing salts.
 fn check_salts(config: &mut Config, diags: &mut Diagnostics) {
-    let mut slicing: Vec<(Box<str>, String)> = Vec::new();
+    /// Who slices units with a salt, for messages.
+    enum Owner<'c> {
+        Layer(&'c str),
+        Holdout(&'c str),
+        Implicit(&'c str),
+    }
+    impl std::fmt::Display for Owner<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Owner::Layer(key) => write!(f, "layer \"{key}\""),
+                Owner::Holdout(key) => write!(f, "holdout \"{key}\""),
+                Owner::Implicit(key) => write!(f, "the implicit layer of \"{key}\""),
+            }
+        }
+    }
+    // The first owner of each salt, explicit (layers, then holdouts) before implicit layers.
+    let mut explicit: HashMap<&str, Owner<'_>> = HashMap::new();
     for (key, layer) in &config.layers {
         if let Some(layer) = layer.ready() {
-            slicing.push((layer.salt.clone(), format!("layer \"{key}\"")));
+            explicit.entry(&layer.salt).or_insert(Owner::Layer(key));
         }
     }
     for (key, holdout) in &config.holdouts {
         if let Some(holdout) = holdout.ready() {
-            slicing.push((holdout.salt.clone(), format!("holdout \"{key}\"")));
+            explicit.entry(&holdout.salt).or_insert(Owner::Holdout(key));
         }
     }
-    let explicit = slicing.len();
+    let mut implicit: HashMap<&str, Owner<'_>> = HashMap::new();
     for (key, experiment) in &config.experiments {
         if let Some(e) = experiment.ready().filter(|e| e.placement.layer.is_none()) {
-            slicing.push((
-                e.placement.salt.clone(),
-                format!("the implicit layer of \"{key}\""),
-            ));
+            implicit
+                .entry(&e.placement.salt)
+                .or_insert(Owner::Implicit(key));
         }
     }
-    for (key, entity) in &mut config.experiments {
-        let Entity::Ready(experiment) = entity else {
+    let mut warnings = Vec::new();
+    let mut breaks = Vec::new();
+    for (index, (key, experiment)) in config.experiments.iter().enumerate() {
+        let Some(experiment) = experiment.ready() else {
             continue;
         };
         let path = json_path::key("experiments", key);
         if experiment.placement.layer.is_none() {
             let own = &experiment.placement.salt;
-            if let Some((_, owner)) = slicing.iter().take(explicit).find(|(s, _)| s == own) {
-                diags.warning(
-                    &path,
+            if let Some(owner) = explicit.get(&**own) {
+                warnings.push((
+                    path.clone(),
                     format!(
                         "its implicit layer's salt \"{own}\" is also {owner}'s: the two are not \
                          independent (rename the experiment or give the other a salt)"
                     ),
-                );
+                ));
             }
         }
-        if let Some((salt, owner)) = slicing.iter().find(|(s, _)| *s == experiment.salt) {
+        let salt = &*experiment.salt;
+        if let Some(owner) = explicit.get(salt).or_else(|| implicit.get(salt)) {
             let message = format!(
                 "the allocation salt \"{salt}\" is also {owner}'s: the variant would be tied to \
                  the units it lets through"
             );
-            break_entity(entity, &json_path::key(&path, "salt"), message, diags);
+            breaks.push((index, json_path::key(&path, "salt"), message));
+        }
+    }
+    for (path, message) in warnings {
+        diags.warning(&path, message);
+    }
+    for (index, path, message) in breaks {
+        if let Some((_, entity)) = config.experiments.get_mut(index) {
+            break_entity(entity, &path, message, diags);
         }
     }
 }

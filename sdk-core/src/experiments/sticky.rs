@@ -27,6 +27,9 @@ use crate::hashing::{fast_map, FastMap};
 /// Snapshot format version.
 const SNAPSHOT_VERSION: u64 = 1;
 
+/// The nesting of a snapshot: the object, its list, one assignment (a list of strings).
+const SNAPSHOT_DEPTH: usize = 3;
+
 /// How long an experiment may be missing from the config before its assignments are forgotten:
 /// one day of host time.
 pub(crate) const ABSENT_GRACE_MILLIS: i64 = 24 * 60 * 60 * 1000;
@@ -117,14 +120,13 @@ impl StickyStore {
     /// experiments and of experiments missing for longer than the grace period.
     #[cfg(feature = "config")]
     pub(crate) fn retain_for(&mut self, config: &Config, now: Timestamp) {
-        let statuses = config.experiment_statuses();
         let mut forget: Vec<Box<str>> = Vec::new();
         let mut seen: FastMap<&str, ()> = fast_map(0);
         for entry in self.entries.values() {
             if seen.insert(&entry.experiment, ()).is_some() {
                 continue;
             }
-            match statuses.get(&*entry.experiment) {
+            match config.experiment_status(&entry.experiment) {
                 Some(Some(ExperimentStatus::Stopped)) => forget.push(entry.experiment.clone()),
                 Some(_) => {}
                 None => {
@@ -139,7 +141,7 @@ impl StickyStore {
             }
         }
         self.absent_since
-            .retain(|experiment, _| !statuses.contains_key(&**experiment));
+            .retain(|experiment, _| config.experiment_status(experiment).is_none());
         if forget.is_empty() {
             return;
         }
@@ -182,8 +184,9 @@ impl StickyStore {
         stopped: impl Fn(&str) -> bool,
     ) -> Result<usize, Error> {
         let bad = |message: String| Error::new(ErrorKind::InvalidConfig, message);
-        let value: Value = serde_json::from_str(snapshot)
-            .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("sticky snapshot: {e}")))?;
+        // An object of arrays of strings: a few levels deep, and no key repeated.
+        let value =
+            crate::json_checked::parse_unique(snapshot, SNAPSHOT_DEPTH, "sticky snapshot: ")?;
         if value.get("v").and_then(Value::as_u64) != Some(SNAPSHOT_VERSION) {
             return Err(bad(format!(
                 "sticky snapshot: v must be {SNAPSHOT_VERSION}"

@@ -45,8 +45,8 @@ pub(crate) fn parse(json: &str, limits: &Limits, generation: u64) -> Result<Snap
             ),
         ));
     }
-    let root: Value = serde_json::from_str(json)
-        .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("$: not valid JSON: {e}")))?;
+    // Checked: a payload that repeats a key would mean different things to different readers.
+    let root = crate::json_checked::parse_unique(json, limits.max_json_depth, "")?;
     if root.get("v").and_then(Value::as_u64) != Some(PAYLOAD_VERSION) {
         return Err(invalid(format!("v: must be {PAYLOAD_VERSION}")));
     }

@@ -1,0 +1,496 @@
+//! The one JSON parse for documents the core reads: configs, and (for the evaluation layer)
+//! precomputed payloads and sticky snapshots. It builds the same [`Value`] as
+//! `serde_json::from_str::<Value>` (same numbers, strings and key order) and differs in two ways.
+//!
+//! **Duplicate keys are reported.** serde_json, Go's `encoding/json` (flagd) and JavaScript's
+//! `JSON.parse` all keep the *last* of two equal keys in one object without a word, and other
+//! parsers keep the first; a document that repeats a key means different things to different
+//! readers, and a config with two `"f"` flags or `"state": "ENABLED", "state": "DISABLED"` would
+//! silently serve one of them. This parse keeps serde_json's value (the last one wins, at the
+//! position of the first key) and reports every repeated key with the JSON path of the object
+//! holding it, so each caller decides what a duplicate means for it.
+//!
+//! **Nesting costs no stack.** The parser keeps the open objects and arrays on a heap stack
+//! instead of recursing (serde_json recurses, about 2.7 KiB of stack per level in a debug build,
+//! and stops at 128 levels to protect the stack; realistic flagd files nest deeper: a 100-deep
+//! `if` chain is about 206 levels). The depth limit is checked before each object or array is
+//! opened and is capped at [`MAX_DEPTH`], so every later recursion over the value (drop, clone,
+//! walks, serialization) is bounded by that number too.
+//!
+//! Entry points: [`parse_checked`] returns the value with the paths of its duplicate keys (a
+//! bounded list, for callers that reject any duplicate); [`parse_reporting`] hands each
+//! duplicate to a callback as path steps, for callers that attribute duplicates to parts of the
+//! document (the config loader breaks the entity that holds one). Strings with escapes and
+//! numbers with a fraction or exponent are decoded by serde_json and Rust's float parser, so
+//! their values are exactly serde_json's.
+
+use serde_json::map::Entry;
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, ErrorKind};
+use crate::json_path;
+
+/// The deepest nesting any caller may ask for. The parse itself uses no stack per level; what
+/// bounds this is recursion over the parsed value elsewhere: `Value`'s drop and clone, serde
+/// serialization and walks of rules, about 1–2 KiB per level in a debug build. At 256 levels a
+/// document loads on a 512 KiB thread stack (tested), and a flagd `if` chain 100 deep fits.
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// How many duplicate-key paths [`parse_checked`] keeps; the rest are only counted.
+pub(crate) const MAX_REPORTED_DUPLICATES: usize = 64;
+
+/// The longest path [`parse_checked`] keeps for one duplicate (and the longest path an error
+/// message shows), in bytes; longer ones are cut at a character boundary and end in `…`. Bounds
+/// what a hostile document (long keys repeated under a long path) can make a report take.
+const MAX_REPORTED_PATH_BYTES: usize = 512;
+
+/// One step of a JSON path: an object key or an array index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step<'a> {
+    /// A member of an object, by key.
+    Key(&'a str),
+    /// An element of an array, by index.
+    Index(usize),
+}
+
+/// The outcome of [`parse_checked`].
+#[derive(Debug, Clone)]
+pub(crate) struct Checked {
+    /// The document. Of two equal keys in one object the last value is kept, at the position of
+    /// the first key (serde_json's rule with `preserve_order`).
+    pub(crate) value: Value,
+    /// The JSON path of each repeated key (`flags.f`, `flags.f.state`, `items[2].id`), in the
+    /// order the parse met them (an object's members before the object's own key), one entry per
+    /// repetition: at most [`MAX_REPORTED_DUPLICATES`] of them.
+    pub(crate) duplicates: Vec<String>,
+    /// How many repeated keys the document has in all (`>= duplicates.len()`).
+    pub(crate) duplicate_count: usize,
+}
+
+/// Parses `text` as one JSON value nested at most `max_depth` objects and arrays deep (the root
+/// container is level 1; values above [`MAX_DEPTH`] act as [`MAX_DEPTH`]), collecting the paths
+/// of duplicate keys.
+///
+/// # Errors
+/// [`ErrorKind::InvalidJson`] (`$: not valid JSON: ... at line L column C`) when the text is not
+/// one JSON value, and [`ErrorKind::LimitExceeded`] (`<path>: JSON nesting is deeper than the
+/// limit of N levels`, the path of the first container past the limit) when it nests too deep.
+pub(crate) fn parse_checked(text: &str, max_depth: usize) -> Result<Checked, Error> {
+    let mut duplicates = Vec::new();
+    let mut duplicate_count = 0usize;
+    let value = parse_reporting(text, max_depth, &mut |parents, key| {
+        duplicate_count += 1;
+        if duplicates.len() < MAX_REPORTED_DUPLICATES {
+            let mut path = steps_path(parents);
+            json_path::push_key(&mut path, key);
+            duplicates.push(shorten(path, MAX_REPORTED_PATH_BYTES));
+        }
+    })?;
+    Ok(Checked {
+        value,
+        duplicates,
+        duplicate_count,
+    })
+}
+
+/// Parses a document in which no key may repeat (precomputed payloads, sticky snapshots): the
+/// value, or an [`ErrorKind::InvalidConfig`] naming the first repeated key's path after `what`.
+///
+/// # Errors
+/// As [`parse_checked`], and a repeated key.
+pub(crate) fn parse_unique(text: &str, max_depth: usize, what: &str) -> Result<Value, Error> {
+    let checked = parse_checked(text, max_depth)?;
+    match (checked.duplicates.first(), checked.duplicate_count) {
+        (None, _) => Ok(checked.value),
+        (Some(path), 1) => Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{what}{path}: a key appears twice in one object"),
+        )),
+        (Some(path), count) => Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!(
+                "{what}{path}: a key appears twice in one object ({count} repeated keys in all)"
+            ),
+        )),
+    }
+}
+
+/// Parses `text` like [`parse_checked`], calling `on_duplicate(parents, key)` for each key that
+/// repeats an earlier key of the same object: `parents` are the steps from the root to that
+/// object, `key` the repeated key. Nothing is kept about duplicates beyond what the callback
+/// keeps, so a document with a million of them costs a million calls and no memory.
+///
+/// # Errors
+/// As [`parse_checked`].
+pub(crate) fn parse_reporting(
+    text: &str,
+    max_depth: usize,
+    on_duplicate: &mut dyn FnMut(&[Step<'_>], &str),
+) -> Result<Value, Error> {
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        max_depth: max_depth.min(MAX_DEPTH),
+        open: Vec::new(),
+    };
+    parser.parse(on_duplicate).map_err(|failure| match failure {
+        Failure::TooDeep(path) => Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "{}: JSON nesting is deeper than the limit of {} levels",
+                shorten(path, MAX_REPORTED_PATH_BYTES),
+                parser.max_depth
+            ),
+        ),
+        Failure::Syntax(what, at) => {
+            let (line, column) = line_and_column(text, at);
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("$: not valid JSON: {what} at line {line} column {column}"),
+            )
+        }
+    })
+}
+
+/// The JSON path of `steps` (`$` for the root), in [`json_path`]'s notation.
+pub(crate) fn path_of(steps: &[Step<'_>]) -> String {
+    let path = steps_path(steps);
+    if path.is_empty() {
+        "$".to_owned()
+    } else {
+        path
+    }
+}
+
+/// The JSON path of `steps`, empty for the root (the form [`json_path`]'s helpers extend).
+pub(crate) fn steps_path(steps: &[Step<'_>]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match *step {
+            Step::Key(key) => json_path::push_key(&mut path, key),
+            Step::Index(index) => json_path::push_index(&mut path, index),
+        }
+    }
+    path
+}
+
+/// `path` cut to at most `max` bytes (at a character boundary, ending in `…`).
+fn shorten(mut path: String, max: usize) -> String {
+    if path.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        path.truncate(end);
+        path.push('…');
+    }
+    path
+}
+
+/// 1-based line and column (in characters) of byte offset `at`, as serde_json reports them.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |l| l.chars().count());
+    (line, column.max(1))
+}
+
+/// Why a parse stopped.
+enum Failure {
+    /// Nesting past the limit, at this path (the container that would open).
+    TooDeep(String),
+    /// Not JSON: what was wrong, and the byte offset where.
+    Syntax(&'static str, usize),
+}
+
+/// An object or array being parsed.
+enum Open {
+    Array(Vec<Value>),
+    /// The members so far, and the key whose value is being parsed.
+    Object(Map<String, Value>, String),
+}
+
+impl Open {
+    fn step(&self) -> Step<'_> {
+        match self {
+            // The element being parsed is not pushed yet: its index is the count so far.
+            Open::Array(items) => Step::Index(items.len()),
+            Open::Object(_, key) => Step::Key(key),
+        }
+    }
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    /// Byte offset of the next unread byte; always at a character boundary when a token starts
+    /// (every token delimiter is ASCII).
+    pos: usize,
+    max_depth: usize,
+    /// The open containers, outermost first: the parse's only stack.
+    open: Vec<Open>,
+}
+
+impl Parser<'_> {
+    fn parse(&mut self, on_duplicate: &mut dyn FnMut(&[Step<'_>], &str)) -> Result<Value, Failure> {
+        loop {
+            // A value starts here: a scalar, or a container that is opened (and then its first
+            // member or element starts, at the top of the loop again).
+            self.skip_whitespace();
+            let mut value = match self.peek() {
+                Some(b'{') => {
+                    self.check_depth()?;
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.eat(b'}') {
+                        Value::Object(Map::new())
+                    } else {
+                        let key = self.key()?;
+                        self.open.push(Open::Object(Map::new(), key));
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.check_depth()?;
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.eat(b']') {
+                        Value::Array(Vec::new())
+                    } else {
+                        self.open.push(Open::Array(Vec::new()));
+                        continue;
+                    }
+                }
+                Some(b'"') => Value::String(self.string()?),
+                Some(b't') => self.literal("true", Value::Bool(true))?,
+                Some(b'f') => self.literal("false", Value::Bool(false))?,
+                Some(b'n') => self.literal("null", Value::Null)?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return Err(self.syntax("expected value")),
+                None => return Err(self.syntax("EOF while parsing a value")),
+            };
+            // The value is complete: it goes into its container, which may complete in turn.
+            loop {
+                self.skip_whitespace();
+                match self.open.last_mut() {
+                    None => {
+                        return match self.peek() {
+                            None => Ok(value),
+                            Some(_) => Err(self.syntax("trailing characters")),
+                        };
+                    }
+                    Some(Open::Array(items)) => {
+                        items.push(value);
+                        if self.eat(b',') {
+                            break;
+                        }
+                        if !self.eat(b']') {
+                            return Err(self.syntax("expected `,` or `]`"));
+                        }
+                        let Some(Open::Array(items)) = self.open.pop() else {
+                            return Err(self.syntax("internal error: lost an array"));
+                        };
+                        value = Value::Array(items);
+                    }
+                    Some(Open::Object(map, key)) => {
+                        let repeated = match map.entry(std::mem::take(key)) {
+                            Entry::Vacant(slot) => {
+                                slot.insert(value);
+                                None
+                            }
+                            Entry::Occupied(mut slot) => {
+                                slot.insert(value);
+                                Some(slot.key().clone())
+                            }
+                        };
+                        if let Some(key) = repeated {
+                            let parents: Vec<Step<'_>> = self
+                                .open
+                                .iter()
+                                .take(self.open.len().saturating_sub(1))
+                                .map(Open::step)
+                                .collect();
+                            on_duplicate(&parents, &key);
+                        }
+                        if self.eat(b',') {
+                            self.skip_whitespace();
+                            let next = self.key()?;
+                            if let Some(Open::Object(_, key)) = self.open.last_mut() {
+                                *key = next;
+                            }
+                            break;
+                        }
+                        if !self.eat(b'}') {
+                            return Err(self.syntax("expected `,` or `}`"));
+                        }
+                        let Some(Open::Object(map, _)) = self.open.pop() else {
+                            return Err(self.syntax("internal error: lost an object"));
+                        };
+                        value = Value::Object(map);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_depth(&self) -> Result<(), Failure> {
+        // The container about to open is at level `open.len() + 1`.
+        if self.open.len() >= self.max_depth {
+            let steps: Vec<Step<'_>> = self.open.iter().map(Open::step).collect();
+            return Err(Failure::TooDeep(path_of(&steps)));
+        }
+        Ok(())
+    }
+
+    fn syntax(&self, what: &'static str) -> Failure {
+        Failure::Syntax(what, self.pos)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Consumes `byte` if it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        let next = self.peek() == Some(byte);
+        if next {
+            self.pos += 1;
+        }
+        next
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// An object key and the `:` after it.
+    fn key(&mut self) -> Result<String, Failure> {
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a string key"));
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        if !self.eat(b':') {
+            return Err(self.syntax("expected `:`"));
+        }
+        Ok(key)
+    }
+
+    /// A string, starting at its opening quote.
+    fn string(&mut self) -> Result<String, Failure> {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            match bytes.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    // The escaped byte is checked by serde_json below; skipping it here only
+                    // keeps `\"` from ending the string.
+                    i += 2;
+                }
+                Some(0..=0x1f) => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                Some(_) => i += 1,
+                None => {
+                    self.pos = bytes.len();
+                    return Err(self.syntax("EOF while parsing a string"));
+                }
+            }
+        }
+        self.pos = i + 1;
+        let token = self.text.get(start..=i).unwrap_or_default();
+        if escaped {
+            serde_json::from_str(token).map_err(|_| Failure::Syntax("invalid escape", start))
+        } else {
+            // No escape: the text between the quotes is the string.
+            Ok(token
+                .get(1..token.len().saturating_sub(1))
+                .unwrap_or_default()
+                .to_owned())
+        }
+    }
+
+    fn literal(&mut self, word: &'static str, value: Value) -> Result<Value, Failure> {
+        if self
+            .text
+            .as_bytes()
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()))
+        {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.syntax("expected value"))
+        }
+    }
+
+    /// A number, checked against JSON's grammar, with serde_json's types: an integer is a `u64`
+    /// (non-negative) or an `i64` (negative) when it fits and an `f64` otherwise (`-0` too);
+    /// anything with a fraction or an exponent is the correctly rounded `f64`.
+    fn number(&mut self) -> Result<Value, Failure> {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let digits = |from: usize| {
+            bytes.get(from..).map_or(0, |rest| {
+                rest.iter().take_while(|b| b.is_ascii_digit()).count()
+            })
+        };
+        let mut i = start + usize::from(bytes.get(start) == Some(&b'-'));
+        let int_digits = digits(i);
+        if int_digits == 0 || (int_digits > 1 && bytes.get(i) == Some(&b'0')) {
+            self.pos = i;
+            return Err(self.syntax("invalid number"));
+        }
+        i += int_digits;
+        let mut integer = true;
+        if bytes.get(i) == Some(&b'.') {
+            integer = false;
+            let fraction = digits(i + 1);
+            if fraction == 0 {
+                self.pos = i + 1;
+                return Err(self.syntax("invalid number"));
+            }
+            i += 1 + fraction;
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            integer = false;
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            let exponent = digits(i);
+            if exponent == 0 {
+                self.pos = i;
+                return Err(self.syntax("invalid number"));
+            }
+            i += exponent;
+        }
+        self.pos = i;
+        let token = self.text.get(start..i).unwrap_or_default();
+        if integer {
+            if let Ok(n) = token.parse::<u64>() {
+                return Ok(Value::Number(n.into()));
+            }
+            if let Ok(n) = token.parse::<i64>() {
+                // serde_json reads `-0` as the float -0.0.
+                if n != 0 {
+                    return Ok(Value::Number(n.into()));
+                }
+            }
+        }
+        match token.parse::<f64>().ok().and_then(Number::from_f64) {
+            Some(n) => Ok(Value::Number(n)),
+            None => Err(Failure::Syntax("number out of range", start)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
