@@ -51,13 +51,14 @@ pub(crate) fn in_set<'s>(set: &'s InSet, ctx: &Ctx<'s, '_>) -> Result<bool, Eval
     match &set.items {
         SetItems::Few(items) => any_equal(&needle, items, budget),
         SetItems::Hashed(items) => Ok(match &*needle {
+            // A hash and a probe.
             Value::String(s) => {
-                budget.charge(ELEMENT)?;
+                budget.charge(2 * ELEMENT)?;
                 budget.charge_fast(s.len())?;
                 items.strings.contains(s.as_str())
             }
             Value::Number(n) => {
-                budget.charge(ELEMENT)?;
+                budget.charge(2 * ELEMENT)?;
                 items.numbers.contains(&number_key(n))
             }
             Value::Bool(true) => items.has_true,
