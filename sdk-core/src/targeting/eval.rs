@@ -68,7 +68,6 @@ pub(crate) enum Scope<'s> {
 #[derive(Debug)]
 pub(crate) struct Shared<'c> {
     pub(crate) env: Env<'c>,
-    pub(crate) budget: &'c Budget,
 }
 
 /// One level of the scope chain.
@@ -79,6 +78,8 @@ pub(crate) struct Ctx<'s, 'c> {
     pub(crate) index: Option<usize>,
     pub(crate) parent: Option<&'c Ctx<'s, 'c>>,
     pub(crate) shared: &'c Shared<'c>,
+    /// `shared.budget`, one load closer: every node evaluated charges it.
+    budget: &'c Budget,
 }
 
 impl<'s, 'c> Ctx<'s, 'c> {
@@ -92,6 +93,7 @@ impl<'s, 'c> Ctx<'s, 'c> {
             index,
             parent: Some(self),
             shared: self.shared,
+            budget: self.budget,
         }
     }
 
@@ -114,20 +116,20 @@ impl<'s, 'c> Ctx<'s, 'c> {
     /// The budget of this evaluation.
     #[inline]
     pub(crate) fn budget(&self) -> &Budget {
-        self.shared.budget
+        self.budget
     }
 
     /// Spends `units` of the evaluation budget.
     #[inline]
     pub(crate) fn charge(&self, units: u64) -> Result<(), EvalError> {
-        self.shared.budget.charge(units)
+        self.budget.charge(units)
     }
 
     /// Turns a result into an owned value, paying for the copy when it is a borrow.
     pub(crate) fn own(&self, value: Out<'_>) -> Result<Value, EvalError> {
         match value {
             Out::Ref(v) => {
-                self.shared.budget.charge_value(v)?;
+                self.budget.charge_value(v)?;
                 Ok(v.clone())
             }
             Out::Owned(v) => Ok(*v),
@@ -136,7 +138,7 @@ impl<'s, 'c> Ctx<'s, 'c> {
 
     /// A copy of `value`, paid for.
     pub(crate) fn copy(&self, value: &Value) -> Result<Value, EvalError> {
-        self.shared.budget.charge_value(value)?;
+        self.budget.charge_value(value)?;
         Ok(value.clone())
     }
 
@@ -144,7 +146,7 @@ impl<'s, 'c> Ctx<'s, 'c> {
     /// free; the caller pays for what it does with the bytes).
     pub(crate) fn text<'v>(&self, value: &'v Value) -> Result<Cow<'v, str>, EvalError> {
         if !value.is_string() {
-            self.shared.budget.charge_text(value)?;
+            self.budget.charge_text(value)?;
         }
         Ok(js_string(value))
     }
@@ -156,12 +158,13 @@ pub(crate) fn evaluate<'a>(
     env: &Env<'a>,
     budget: &Budget,
 ) -> Res<'a> {
-    let shared = Shared { env: *env, budget };
+    let shared = Shared { env: *env };
     let ctx = Ctx {
         scope: Scope::Value(data),
         index: None,
         parent: None,
         shared: &shared,
+        budget,
     };
     // The result borrows only from the rule and the data, never from `ctx`.
     root.eval(&ctx)
@@ -173,12 +176,13 @@ pub(crate) fn test(
     env: &Env<'_>,
     budget: &Budget,
 ) -> Result<bool, EvalError> {
-    let shared = Shared { env: *env, budget };
+    let shared = Shared { env: *env };
     let ctx = Ctx {
         scope: Scope::Value(data),
         index: None,
         parent: None,
         shared: &shared,
+        budget,
     };
     root.test(&ctx)
 }
