@@ -221,43 +221,47 @@ fn ref_cycles_of_any_length_are_named_briefly() {
 
 #[test]
 fn a_shared_evaluator_is_compiled_and_held_once() {
-    let doc = fan_out_document(1_000);
-    let (config, peak) = peak_heap(|| Config::parse(&doc, &Limits::default()).unwrap());
-    assert!(config.is_valid(), "{:?}", errors(&config));
-    assert_eq!(config.flag_keys().count(), 1_000);
-    // DESIGN §8's load budget is 5 MB for a realistic 1,000-flag document; this one, with a
-    // 9,991-node evaluator behind every flag, stays well inside it (it took 694 MB when each
-    // flag held its own expansion).
-    assert!(peak < 5_000_000, "loading held {peak} bytes at most");
-    let client = client(&doc);
-    for key in ["f0", "f999"] {
-        let details = client.evaluate(key, &Context::new(), &Value::Null, FlagType::Any);
-        // `or` of zeros is 0: not a variant name, so flagd's rules make it an error.
-        assert_eq!(details.error_code, Some(ErrorCode::General), "{details:?}");
-    }
+    on_small_stack(|| {
+        let doc = fan_out_document(1_000);
+        let (config, peak) = peak_heap(|| Config::parse(&doc, &Limits::default()).unwrap());
+        assert!(config.is_valid(), "{:?}", errors(&config));
+        assert_eq!(config.flag_keys().count(), 1_000);
+        // DESIGN §8's load budget is 5 MB for a realistic 1,000-flag document; this one, with a
+        // 9,991-node evaluator behind every flag, stays well inside it (it took 694 MB when each
+        // flag held its own expansion).
+        assert!(peak < 5_000_000, "loading held {peak} bytes at most");
+        let client = client(&doc);
+        for key in ["f0", "f999"] {
+            let details = client.evaluate(key, &Context::new(), &Value::Null, FlagType::Any);
+            // `or` of zeros is 0: not a variant name, so flagd's rules make it an error.
+            assert_eq!(details.error_code, Some(ErrorCode::General), "{details:?}");
+        }
+    });
 }
 
 #[test]
 fn the_compiled_size_of_a_whole_document_is_bounded() {
-    // Ten flags with rules of their own (9,000 nodes each) under a 50,000-element bound: the
-    // first five fit, the rest are broken with a message naming the limit.
-    let limits = Limits {
-        max_total_rule_elements: 50_000,
-        ..Limits::default()
-    };
-    let flags: Map<String, Value> = (0..10)
-        .map(|i| (format!("f{i}"), flag(json!({"or": vec![0; 9_000]}))))
-        .collect();
-    let doc = json!({ "flags": flags }).to_string();
-    let config = Config::parse(&doc, &limits).unwrap();
-    let errors = errors(&config);
-    assert_eq!(errors.len(), 5, "{errors:?}");
-    assert!(errors
-        .iter()
-        .all(|e| e.contains("max_total_rule_elements") && e.contains("50000")));
-    // Shared evaluators count once: a thousand flags using one 9,991-node evaluator fit.
-    let config = Config::parse(&fan_out_document(1_000), &limits).unwrap();
-    assert!(config.is_valid());
+    on_small_stack(|| {
+        // Ten flags with rules of their own (9,000 nodes each) under a 50,000-element bound: the
+        // first five fit, the rest are broken with a message naming the limit.
+        let limits = Limits {
+            max_total_rule_elements: 50_000,
+            ..Limits::default()
+        };
+        let flags: Map<String, Value> = (0..10)
+            .map(|i| (format!("f{i}"), flag(json!({"or": vec![0; 9_000]}))))
+            .collect();
+        let doc = json!({ "flags": flags }).to_string();
+        let config = Config::parse(&doc, &limits).unwrap();
+        let errors = errors(&config);
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(errors
+            .iter()
+            .all(|e| e.contains("max_total_rule_elements") && e.contains("50000")));
+        // Shared evaluators count once: a thousand flags using one 9,991-node evaluator fit.
+        let config = Config::parse(&fan_out_document(1_000), &limits).unwrap();
+        assert!(config.is_valid());
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,61 +337,65 @@ fn the_through_client_repros_end_in_a_limit_error() {
 
 #[test]
 fn audiences_of_one_flag_share_one_budget() {
-    // 500 audiences, each a `$ref` to a rule that spends most of a budget on its own: with the
-    // flag's one budget passed to each, the evaluation stops early instead of paying 500 times.
-    let near: Vec<u32> = (0..200).collect();
-    let evaluators = json!({"R": {"some": [near, {"some": [near, false]}]}});
-    let options = CompileOptions {
-        evaluators: evaluators.as_object(),
-        ..CompileOptions::default()
-    };
-    let rules = RuleSet::new(&options);
-    let audiences: Vec<Rule> = (0..500)
-        .map(|_| rules.compile(&json!({"$ref": "R"})).unwrap().rule)
-        .collect();
-    let data = json!({});
-    let alone = Budget::per_flag();
-    assert!(!audiences[0].matches_within(&data, &env(), &alone).unwrap());
-    let one_audience = Budget::PER_FLAG - alone.remaining();
-    assert!(one_audience > Budget::PER_FLAG / 3, "{one_audience}");
-    let budget = Budget::per_flag();
-    let evaluated = audiences
-        .iter()
-        .take_while(|a| a.matches_within(&data, &env(), &budget).is_ok())
-        .count();
-    assert!(evaluated < 3, "{evaluated} audiences ran on one budget");
-    assert_eq!(budget.remaining(), 0);
+    on_small_stack(|| {
+        // 500 audiences, each a `$ref` to a rule that spends most of a budget on its own: with the
+        // flag's one budget passed to each, the evaluation stops early instead of paying 500 times.
+        let near: Vec<u32> = (0..200).collect();
+        let evaluators = json!({"R": {"some": [near, {"some": [near, false]}]}});
+        let options = CompileOptions {
+            evaluators: evaluators.as_object(),
+            ..CompileOptions::default()
+        };
+        let rules = RuleSet::new(&options);
+        let audiences: Vec<Rule> = (0..500)
+            .map(|_| rules.compile(&json!({"$ref": "R"})).unwrap().rule)
+            .collect();
+        let data = json!({});
+        let alone = Budget::per_flag();
+        assert!(!audiences[0].matches_within(&data, &env(), &alone).unwrap());
+        let one_audience = Budget::PER_FLAG - alone.remaining();
+        assert!(one_audience > Budget::PER_FLAG / 3, "{one_audience}");
+        let budget = Budget::per_flag();
+        let evaluated = audiences
+            .iter()
+            .take_while(|a| a.matches_within(&data, &env(), &budget).is_ok())
+            .count();
+        assert!(evaluated < 3, "{evaluated} audiences ran on one budget");
+        assert_eq!(budget.remaining(), 0);
+    });
 }
 
 #[test]
 fn shared_evaluators_are_paid_for_at_every_visit() {
-    // Each evaluator uses the previous one twice: 2^30 visits through 31 compiled nodes.
-    let mut evaluators = Map::new();
-    evaluators.insert("e0".into(), json!({"==": [{"var": "x"}, 1]}));
-    for i in 1..=30 {
-        let prev = format!("e{}", i - 1);
-        evaluators.insert(
-            format!("e{i}"),
-            json!({"and": [{"$ref": prev}, {"$ref": prev}]}),
-        );
-    }
-    let options = CompileOptions {
-        evaluators: Some(&evaluators),
-        max_nodes: usize::MAX,
-        ..CompileOptions::default()
-    };
-    let rule = Rule::compile(&json!({"$ref": "e30"}), &options)
-        .unwrap()
-        .rule;
-    let error = rule.evaluate(&json!({"x": 1}), &env()).unwrap_err();
-    assert_eq!(error.kind(), EvalErrorKind::LimitExceeded);
-    // With the default node limit, the expansion is refused at load.
-    let default = CompileOptions {
-        evaluators: Some(&evaluators),
-        ..CompileOptions::default()
-    };
-    let problem = Rule::compile(&json!({"$ref": "e30"}), &default).unwrap_err();
-    assert!(problem.message.contains("max_rule_nodes"), "{problem}");
+    on_small_stack(|| {
+        // Each evaluator uses the previous one twice: 2^30 visits through 31 compiled nodes.
+        let mut evaluators = Map::new();
+        evaluators.insert("e0".into(), json!({"==": [{"var": "x"}, 1]}));
+        for i in 1..=30 {
+            let prev = format!("e{}", i - 1);
+            evaluators.insert(
+                format!("e{i}"),
+                json!({"and": [{"$ref": prev}, {"$ref": prev}]}),
+            );
+        }
+        let options = CompileOptions {
+            evaluators: Some(&evaluators),
+            max_nodes: usize::MAX,
+            ..CompileOptions::default()
+        };
+        let rule = Rule::compile(&json!({"$ref": "e30"}), &options)
+            .unwrap()
+            .rule;
+        let error = rule.evaluate(&json!({"x": 1}), &env()).unwrap_err();
+        assert_eq!(error.kind(), EvalErrorKind::LimitExceeded);
+        // With the default node limit, the expansion is refused at load.
+        let default = CompileOptions {
+            evaluators: Some(&evaluators),
+            ..CompileOptions::default()
+        };
+        let problem = Rule::compile(&json!({"$ref": "e30"}), &default).unwrap_err();
+        assert!(problem.message.contains("max_rule_nodes"), "{problem}");
+    });
 }
 
 #[test]
@@ -404,32 +412,34 @@ fn values_built_by_a_rule_stay_shallow() {
 
 #[test]
 fn long_allow_lists_load_and_are_hashed() {
-    for n in [9_997, 100_000] {
-        let ids: Vec<String> = (0..n).map(|i| format!("user-{i}")).collect();
-        let doc = json!({"flags": {"f": flag(json!({"if": [{"in": [{"var": "id"}, ids]}, "on", "off"]}))}})
-            .to_string();
-        let config = Config::parse(&doc, &Limits::default()).unwrap();
-        assert!(config.is_valid(), "{:?}", errors(&config));
-        let client = client(&doc);
-        for (id, expected) in [
-            ("user-0", true),
-            (&*format!("user-{}", n - 1), true),
-            ("user-x", false),
-        ] {
-            let ctx = Context::new().with("id", json!(id));
-            let details = client.get_bool("f", &ctx, false);
-            assert_eq!(details.value, expected, "{id}");
+    on_small_stack(|| {
+        for n in [9_997, 100_000] {
+            let ids: Vec<String> = (0..n).map(|i| format!("user-{i}")).collect();
+            let doc = json!({"flags": {"f": flag(json!({"if": [{"in": [{"var": "id"}, ids]}, "on", "off"]}))}})
+                .to_string();
+            let config = Config::parse(&doc, &Limits::default()).unwrap();
+            assert!(config.is_valid(), "{:?}", errors(&config));
+            let client = client(&doc);
+            for (id, expected) in [
+                ("user-0", true),
+                (&*format!("user-{}", n - 1), true),
+                ("user-x", false),
+            ] {
+                let ctx = Context::new().with("id", json!(id));
+                let details = client.get_bool("f", &ctx, false);
+                assert_eq!(details.value, expected, "{id}");
+            }
+            // One look-up costs the same whatever the list's length.
+            let rule = Rule::compile(&json!({"in": [{"var": "id"}, (0..n).map(|i| format!("user-{i}")).collect::<Vec<_>>()]}), &CompileOptions::default())
+                .unwrap()
+                .rule;
+            let budget = Budget::per_flag();
+            assert!(rule
+                .matches_within(&json!({"id": "user-5"}), &env(), &budget)
+                .unwrap());
+            assert!(Budget::PER_FLAG - budget.remaining() < 40);
         }
-        // One look-up costs the same whatever the list's length.
-        let rule = Rule::compile(&json!({"in": [{"var": "id"}, (0..n).map(|i| format!("user-{i}")).collect::<Vec<_>>()]}), &CompileOptions::default())
-            .unwrap()
-            .rule;
-        let budget = Budget::per_flag();
-        assert!(rule
-            .matches_within(&json!({"id": "user-5"}), &env(), &budget)
-            .unwrap());
-        assert!(Budget::PER_FLAG - budget.remaining() < 40);
-    }
+    });
 }
 
 /// `{"if": [{"==": [{"var": "n"}, 0]}, "b0", {"if": [... , "fallback"]}]}`, `depth` ifs deep.
@@ -464,27 +474,29 @@ fn a_hundred_nested_ifs_compile_and_run_on_a_small_stack() {
 
 #[test]
 fn thirty_nested_ifs_load_from_a_document() {
-    // The document's own JSON depth limit is the loader's; with room for it, the rule fits.
-    let limits = Limits {
-        max_json_depth: 127,
-        ..Limits::default()
-    };
-    let doc = json!({"flags": {"f": {
-        "state": "ENABLED",
-        "variants": {"b7": "seven", "fallback": "none"},
-        "defaultVariant": "fallback",
-        "targeting": if_chain(30)
-    }}})
-    .to_string();
-    let config = Config::parse(&doc, &limits).unwrap();
-    assert!(
-        !config
-            .diagnostics()
-            .iter()
-            .any(|d| d.severity == Severity::Error),
-        "{:?}",
-        errors(&config)
-    );
+    on_small_stack(|| {
+        // The document's own JSON depth limit is the loader's; with room for it, the rule fits.
+        let limits = Limits {
+            max_json_depth: 127,
+            ..Limits::default()
+        };
+        let doc = json!({"flags": {"f": {
+            "state": "ENABLED",
+            "variants": {"b7": "seven", "fallback": "none"},
+            "defaultVariant": "fallback",
+            "targeting": if_chain(30)
+        }}})
+        .to_string();
+        let config = Config::parse(&doc, &limits).unwrap();
+        assert!(
+            !config
+                .diagnostics()
+                .iter()
+                .any(|d| d.severity == Severity::Error),
+            "{:?}",
+            errors(&config)
+        );
+    });
 }
 
 /// One rule of every recursive shape, nested to the depth limit: compiling, evaluating,
@@ -561,47 +573,51 @@ fn every_operator_nested_to_the_limit_fits_a_small_stack() {
 
 #[test]
 fn a_missing_attribute_equals_only_null() {
-    let doc = json!({"flags": {
-        "set": flag(json!({"if": [{"!=": [{"var": "email"}, ""]}, "on", "off"]})),
-        "zero": flag(json!({"if": [{"==": [{"var": "count"}, 0]}, "on", "off"]})),
-        "false": flag(json!({"if": [{"==": [{"var": "beta"}, false]}, "on", "off"]})),
-        "empty": flag(json!({"if": [{"==": [{"var": "email"}, ""]}, "on", "off"]}))
-    }})
-    .to_string();
-    let client = client(&doc);
-    let empty = Context::new();
-    for (key, expected) in [
-        ("set", true),
-        ("zero", false),
-        ("false", false),
-        ("empty", false),
-    ] {
-        assert_eq!(client.get_bool(key, &empty, false).value, expected, "{key}");
-    }
-    let set = Context::new()
-        .with("email", json!(""))
-        .with("count", json!(0))
-        .with("beta", json!(false));
-    for (key, expected) in [
-        ("set", false),
-        ("zero", true),
-        ("false", true),
-        ("empty", true),
-    ] {
-        assert_eq!(client.get_bool(key, &set, false).value, expected, "{key}");
-    }
+    on_small_stack(|| {
+        let doc = json!({"flags": {
+            "set": flag(json!({"if": [{"!=": [{"var": "email"}, ""]}, "on", "off"]})),
+            "zero": flag(json!({"if": [{"==": [{"var": "count"}, 0]}, "on", "off"]})),
+            "false": flag(json!({"if": [{"==": [{"var": "beta"}, false]}, "on", "off"]})),
+            "empty": flag(json!({"if": [{"==": [{"var": "email"}, ""]}, "on", "off"]}))
+        }})
+        .to_string();
+        let client = client(&doc);
+        let empty = Context::new();
+        for (key, expected) in [
+            ("set", true),
+            ("zero", false),
+            ("false", false),
+            ("empty", false),
+        ] {
+            assert_eq!(client.get_bool(key, &empty, false).value, expected, "{key}");
+        }
+        let set = Context::new()
+            .with("email", json!(""))
+            .with("count", json!(0))
+            .with("beta", json!(false));
+        for (key, expected) in [
+            ("set", false),
+            ("zero", true),
+            ("false", true),
+            ("empty", true),
+        ] {
+            assert_eq!(client.get_bool(key, &set, false).value, expected, "{key}");
+        }
+    });
 }
 
 #[test]
 fn an_empty_object_is_falsy() {
-    let doc =
-        json!({"flags": {"f": flag(json!({"if": [{"var": "prefs"}, "on", "off"]}))}}).to_string();
-    let client = client(&doc);
-    let value = |prefs: Value| {
-        client
-            .get_bool("f", &Context::new().with("prefs", prefs), false)
-            .value
-    };
-    assert!(!value(json!({})));
-    assert!(value(json!({"dark": true})));
+    on_small_stack(|| {
+        let doc = json!({"flags": {"f": flag(json!({"if": [{"var": "prefs"}, "on", "off"]}))}})
+            .to_string();
+        let client = client(&doc);
+        let value = |prefs: Value| {
+            client
+                .get_bool("f", &Context::new().with("prefs", prefs), false)
+                .value
+        };
+        assert!(!value(json!({})));
+        assert!(value(json!({"dark": true})));
+    });
 }
