@@ -30,9 +30,10 @@
 //!   `preserve`, and operators that take a dynamic argument list;
 //! - flagd's `fractional`, `sem_ver`, `starts_with`, `ends_with`, `$ref` and the `$flagd`
 //!   properties, exactly as flagd evaluates them;
-//! - where flagd's two engines agree against the compat tables, flagd's answer: `null` equals
-//!   only `null` (`{"!=": [{"var": "email"}, ""]}` is the "is set" test), and an empty object
-//!   is falsy.
+//! - flagd's answers where they differ from the compat tables: `null` equals only `null`
+//!   (JavaScript's `==`, which flagd's engines and Go's jsonlogic share:
+//!   `{"!=": [{"var": "email"}, ""]}` is the "is set" test), and an empty object is falsy (as
+//!   flagd's daemon has it).
 //!
 //! The divergences from the compat tables are listed, with reasons, in
 //! `sdk-core/tests/JSONLOGIC_DIVERGENCES.md`.

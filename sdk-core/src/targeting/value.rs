@@ -59,7 +59,8 @@ impl EvalError {
 }
 
 /// JSON Logic truthiness: JavaScript's, except that an empty array and an empty object are
-/// falsy, as both flagd engines have it (an empty `{}` attribute is "not set").
+/// falsy, as flagd's daemon (Go's jsonlogic) has it and DESIGN §3 asks (an attribute sent as
+/// `{}` is "not set").
 pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
