@@ -13,9 +13,10 @@
 //!   cycles are resolved without recursion, and every rule's depth (a `$ref` hop counts as a
 //!   level), expanded size and the document's total compiled size are limited
 //!   ([`crate::Limits`]);
-//! - every recursion over a rule (compiling, evaluating, dropping) is bounded by the depth
-//!   limit, and values an evaluation builds are bounded in depth too, so a rule at the limit
-//!   runs on a 512 KiB thread stack;
+//! - compiling does not recurse (an explicit stack); every recursion over a compiled rule
+//!   (evaluating, dropping, listing its reads) is bounded by the depth limit, and the values an
+//!   evaluation builds are bounded in depth too, so a rule at the limit compiles and runs on a
+//!   512 KiB thread stack, in unoptimised builds as well;
 //! - evaluation spends from a [`Budget`] of work units (nodes visited, values copied and
 //!   compared, string bytes scanned) shared by every rule of one flag evaluation: 250,000
 //!   units, about a millisecond of the slowest work the engine does per unit, and far above
