@@ -26,8 +26,9 @@ const ENV: Env<'static> = Env {
 /// Generous limits: the suites test semantics, not limits.
 const OPTIONS: CompileOptions<'static> = CompileOptions {
     evaluators: None,
-    max_depth: 64,
+    max_depth: 128,
     max_nodes: 100_000,
+    max_total_elements: 1_000_000,
 };
 
 /// Structural equality where numbers compare by value (2 == 2.0), with a relative tolerance

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::diagnostics::{Diagnostics, Severity};
 use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
 use super::experiments::{parse_experiment, parse_holdout, parse_layer};
-use super::flags::{compile_rule, parse_flag, parse_metadata};
+use super::flags::{parse_flag, parse_metadata, rule_path};
 use super::policies::parse_policy;
 use super::{references, Config, Entity, Named};
 use crate::context::json_type_name;
@@ -14,6 +14,7 @@ use crate::hashing::fast_map;
 use crate::json_checked;
 use crate::json_path;
 use crate::limits::Limits;
+use crate::targeting::{CompileOptions, RuleSet};
 
 const SECTIONS: [&str; 10] = [
     "$schema",
@@ -141,7 +142,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 value,
                 &path,
                 set_metadata.as_ref(),
-                evaluators,
+                &evaluators,
                 limits,
                 extra,
                 diags,
@@ -168,7 +169,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 &broken_evaluators,
             );
             report_duplicate(audience, d);
-            parse_experiment(k, v, p, evaluators, limits, d)
+            parse_experiment(k, v, p, &evaluators, limits, d)
         },
     )?;
     let layers = sections.parse("layers", limits.max_experiments, &mut diags, parse_layer)?;
@@ -322,16 +323,17 @@ fn declares_flagd_daemon_schema(top: &Map<String, Value>) -> bool {
         .is_some_and(|s| s.ends_with("/flagd.json") || s == "flagd.json")
 }
 
-/// `$evaluators`: named rules. Each is compiled once on its own so its problems are reported at
-/// its own path; flags that `$ref` it compile the expansion.
-fn parse_evaluators<'v>(
-    value: Option<&'v Value>,
+/// `$evaluators`: named rules, each compiled once and shared by every `$ref` to it (see
+/// [`RuleSet`]); their problems are reported at their own paths, once. The returned set
+/// compiles the document's other rules.
+fn parse_evaluators(
+    value: Option<&Value>,
     limits: &Limits,
     diags: &mut Diagnostics,
-) -> Result<Option<&'v Map<String, Value>>, Error> {
+) -> Result<RuleSet, Error> {
     let map = match value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Object(map)) => map,
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
         Some(other) => {
             return Err(invalid(format!(
                 "$evaluators: must be an object of named rules, not {}",
@@ -339,11 +341,16 @@ fn parse_evaluators<'v>(
             )))
         }
     };
-    for (name, rule) in map {
-        let path = json_path::key("$evaluators", name);
-        if rule.is_object() {
-            compile_rule(rule, &path, Some(map), limits, diags);
-        } else {
+    let rules = RuleSet::new(&CompileOptions {
+        evaluators: map,
+        max_depth: limits.max_rule_depth,
+        max_nodes: limits.max_rule_nodes,
+        max_total_elements: limits.max_total_rule_elements,
+    });
+    let reports = rules.evaluator_reports();
+    for (report, rule) in reports.iter().zip(map.into_iter().flat_map(Map::values)) {
+        let path = json_path::key("$evaluators", report.name);
+        if !rule.is_object() {
             diags.error(
                 &path,
                 format!(
@@ -351,9 +358,16 @@ fn parse_evaluators<'v>(
                     json_type_name(rule)
                 ),
             );
+        } else if let Some(problem) = &report.problem {
+            diags.error(&rule_path(&path, &problem.path), problem.message.clone());
+        } else {
+            for warning in report.warnings {
+                diags.violation(&rule_path(&path, &warning.path), warning.message.clone());
+            }
         }
     }
-    Ok(Some(map))
+    drop(reports);
+    Ok(rules)
 }
 
 fn check_schema_version(top: &Map<String, Value>) -> Result<(), Error> {

@@ -12,7 +12,7 @@ use crate::clock::Timestamp;
 use crate::context::json_type_name;
 use crate::json_path;
 use crate::limits::Limits;
-use crate::targeting::Rule;
+use crate::targeting::{Rule, RuleSet};
 
 /// Where an experiment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +141,7 @@ pub(crate) fn parse_experiment(
     key: &str,
     value: &Value,
     path: &str,
-    evaluators: Option<&Map<String, Value>>,
+    evaluators: &RuleSet,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Experiment> {
@@ -173,14 +173,9 @@ pub(crate) fn parse_experiment(
     }
     let audience = match map.get("audience") {
         None | Some(Value::Null) => Some(None),
-        Some(rule @ Value::Object(_)) => compile_rule(
-            rule,
-            &json_path::key(path, "audience"),
-            evaluators,
-            limits,
-            diags,
-        )
-        .map(Some),
+        Some(rule @ Value::Object(_)) => {
+            compile_rule(rule, &json_path::key(path, "audience"), evaluators, diags).map(Some)
+        }
         Some(other) => {
             diags.error(
                 &json_path::key(path, "audience"),

@@ -6,7 +6,7 @@ use super::diagnostics::{Diagnostics, Severity};
 use crate::context::json_type_name;
 use crate::json_path;
 use crate::limits::Limits;
-use crate::targeting::{CompileOptions, Rule};
+use crate::targeting::{Rule, RuleSet};
 
 /// Whether a flag is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub(crate) fn parse_flag(
     value: Value,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
-    evaluators: Option<&Map<String, Value>>,
+    rules: &RuleSet,
     limits: &Limits,
     extra_fields: &[&str],
     diags: &mut Diagnostics,
@@ -86,7 +86,7 @@ pub(crate) fn parse_flag(
     let variants = parse_variants(fields.remove("variants"), path, limits, diags);
     let default_variant =
         parse_default_variant(fields.get("defaultVariant"), &variants, path, diags);
-    let targeting = parse_targeting(fields.get("targeting"), path, evaluators, limits, diags);
+    let targeting = parse_targeting(fields.get("targeting"), path, rules, diags);
     let own_metadata = fields
         .get("metadata")
         .and_then(|m| parse_metadata(m, &json_path::key(path, "metadata"), diags));
@@ -282,8 +282,7 @@ fn parse_default_variant(
 fn parse_targeting(
     value: Option<&Value>,
     flag_path: &str,
-    evaluators: Option<&Map<String, Value>>,
-    limits: &Limits,
+    rules: &RuleSet,
     diags: &mut Diagnostics,
 ) -> Option<Option<Rule>> {
     let path = json_path::key(flag_path, "targeting");
@@ -291,9 +290,7 @@ fn parse_targeting(
         // flagd treats an absent, null or empty targeting object as "no targeting".
         None | Some(Value::Null) => Some(None),
         Some(Value::Object(map)) if map.is_empty() => Some(None),
-        Some(rule @ Value::Object(_)) => {
-            compile_rule(rule, &path, evaluators, limits, diags).map(Some)
-        }
+        Some(rule @ Value::Object(_)) => compile_rule(rule, &path, rules, diags).map(Some),
         Some(other) => {
             diags.error(
                 &path,
@@ -307,37 +304,34 @@ fn parse_targeting(
     }
 }
 
-/// Compiles a JSON Logic rule found at `path`, turning rule problems into diagnostics.
+/// Compiles a JSON Logic rule found at `path` against the document's shared `$evaluators`,
+/// turning rule problems into diagnostics.
 pub(crate) fn compile_rule(
     rule: &Value,
     path: &str,
-    evaluators: Option<&Map<String, Value>>,
-    limits: &Limits,
+    rules: &RuleSet,
     diags: &mut Diagnostics,
 ) -> Option<Rule> {
-    let options = CompileOptions {
-        evaluators,
-        max_depth: limits.max_rule_depth,
-        max_nodes: limits.max_rule_nodes,
-    };
-    let join = |relative: &str| {
-        if relative.is_empty() || relative.starts_with('[') {
-            format!("{path}{relative}")
-        } else {
-            format!("{path}.{relative}")
-        }
-    };
-    match Rule::compile(rule, &options) {
+    match rules.compile(rule) {
         Ok(compiled) => {
             for warning in compiled.warnings {
-                diags.violation(&join(&warning.path), warning.message);
+                diags.violation(&rule_path(path, &warning.path), warning.message);
             }
             Some(compiled.rule)
         }
         Err(problem) => {
-            diags.error(&join(&problem.path), problem.message);
+            diags.error(&rule_path(path, &problem.path), problem.message);
             None
         }
+    }
+}
+
+/// A path inside a rule (`if[0].in[1]`), appended to the rule's own path.
+pub(crate) fn rule_path(base: &str, relative: &str) -> String {
+    if relative.is_empty() || relative.starts_with('[') {
+        format!("{base}{relative}")
+    } else {
+        format!("{base}.{relative}")
     }
 }
 

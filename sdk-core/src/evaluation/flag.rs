@@ -13,7 +13,7 @@ use crate::context::{json_type_name, path, Context};
 use crate::experiments;
 use crate::policy::DecisionError;
 use crate::snapshot::tables::Tables;
-use crate::targeting::Env;
+use crate::targeting::{Budget, Env};
 
 /// Evaluates the flag at `index` of `config` (steps 3-8; step 9, the type, is the caller's).
 pub(crate) fn evaluate(
@@ -203,8 +203,11 @@ fn choose_variant(
         flag_key,
         timestamp: now.unix_seconds(),
     };
+    // One budget for all the rules of this flag evaluation — its targeting and every audience
+    // it tries — so that no loadable config can make one evaluation run long.
+    let budget = Budget::per_flag();
     if let Some(rule) = &flag.targeting {
-        let result = match rule.evaluate(ctx.as_value(), &env) {
+        let result = match rule.evaluate_context(ctx, &env, &budget) {
             Ok(result) => result,
             Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),
         };
@@ -232,15 +235,7 @@ fn choose_variant(
     if flag.experiments.is_empty() {
         return outcome;
     }
-    let placed = match experiments::assign(
-        config,
-        flag,
-        ctx,
-        &env,
-        now,
-        call.sticky,
-        call.max_unit_bytes,
-    ) {
+    let placed = match experiments::assign(config, flag, ctx, &env, &budget, call) {
         Ok(placed) => placed,
         Err(e) => {
             return failed(Cow::Owned(format!(

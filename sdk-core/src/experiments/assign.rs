@@ -6,10 +6,10 @@ use std::sync::{Mutex, PoisonError};
 
 use super::sticky::{StickyAssignment, StickyStore};
 use crate::bucketing::{self, UnitProblem};
-use crate::clock::Timestamp;
 use crate::config::{Config, Experiment, Flag};
 use crate::context::{path, Context};
-use crate::targeting::{Env, EvalError};
+use crate::evaluation::call::Call;
+use crate::targeting::{Budget, Env, EvalError};
 
 /// An experiment assigned the unit a variant (or held it out).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,10 +55,10 @@ pub(crate) fn assign<'c>(
     flag: &Flag,
     ctx: &Context,
     env: &Env<'_>,
-    now: Timestamp,
-    sticky: &Mutex<StickyStore>,
-    max_unit_bytes: usize,
+    budget: &Budget,
+    call: &Call<'_>,
 ) -> Result<Outcome<'c>, EvalError> {
+    let now = call.now.get();
     let mut skipped = None;
     for &index in &flag.experiments {
         let Some((key, entity)) = config.experiments.get(index) else {
@@ -71,18 +71,18 @@ pub(crate) fn assign<'c>(
             continue;
         }
         if let Some(audience) = &experiment.audience {
-            if !audience.matches(ctx.as_value(), env)? {
+            if !audience.matches_context(ctx, env, budget)? {
                 continue;
             }
         }
-        let unit = match unit(experiment, ctx, max_unit_bytes) {
+        let unit = match unit(experiment, ctx, call.max_unit_bytes) {
             Ok(unit) => unit,
             Err(problem) => {
                 skipped.get_or_insert((index, problem));
                 continue;
             }
         };
-        if let Some((holdout, variant)) = place(key, experiment, flag, &unit, sticky) {
+        if let Some((holdout, variant)) = place(key, experiment, flag, &unit, call.sticky) {
             return Ok(Outcome::Assigned(Assignment {
                 experiment: index,
                 holdout,

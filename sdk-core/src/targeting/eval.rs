@@ -6,12 +6,14 @@
 //! is why the scope chain has its own, shorter lifetime.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 
 use serde_json::Value;
 
-use super::node::{Args, CmpOp, Node};
-use super::value::{compare, loose_eq, strict_eq, truthy, weight};
+use crate::context::Context;
+
+use super::budget::{Budget, ALLOC, CAUGHT, ELEMENT, NODE};
+use super::node::{Args, CmpOp, Evaluator, InSet, Node};
+use super::value::{compare, js_string, loose_eq, strict_eq, truthy};
 use super::{ops, path, Env, EvalError};
 
 pub(crate) type Res<'s> = Result<Out<'s>, EvalError>;
@@ -53,16 +55,13 @@ static TRUE: Value = Value::Bool(true);
 static FALSE: Value = Value::Bool(false);
 static NULL: Value = Value::Null;
 
-/// Work units one evaluation may spend on iterations and on copying values. Legitimate rules
-/// over a context of the maximum size stay far below it; a rule that multiplies its data
-/// (nested `map`s, `merge` of copies) stops with [`EvalError::limit`] instead of exhausting
-/// memory.
-const BUDGET: usize = 1 << 20;
-
 /// The data an expression sees as `{"var": ""}`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scope<'s> {
     Value(&'s Value),
+    /// The root of an evaluation of a [`Context`]: its attributes read in place, the whole
+    /// object built only when a rule reads it whole.
+    Context(&'s Context),
     /// Inside `reduce`: `{"current": ..., "accumulator": ...}` without building the object.
     Reduce {
         current: &'s Value,
@@ -74,7 +73,6 @@ pub(crate) enum Scope<'s> {
 #[derive(Debug)]
 pub(crate) struct Shared<'c> {
     pub(crate) env: Env<'c>,
-    budget: Cell<usize>,
 }
 
 /// One level of the scope chain.
@@ -85,6 +83,8 @@ pub(crate) struct Ctx<'s, 'c> {
     pub(crate) index: Option<usize>,
     pub(crate) parent: Option<&'c Ctx<'s, 'c>>,
     pub(crate) shared: &'c Shared<'c>,
+    /// `shared.budget`, one load closer: every node evaluated charges it.
+    budget: &'c Budget,
 }
 
 impl<'s, 'c> Ctx<'s, 'c> {
@@ -98,6 +98,7 @@ impl<'s, 'c> Ctx<'s, 'c> {
             index,
             parent: Some(self),
             shared: self.shared,
+            budget: self.budget,
         }
     }
 
@@ -105,54 +106,91 @@ impl<'s, 'c> Ctx<'s, 'c> {
         self.parent.is_none()
     }
 
-    /// The data of the evaluation, where `targetingKey` lives.
-    pub(crate) fn root_data(&self) -> Option<&'s Value> {
+    /// A top-level field of the evaluation's data (where `targetingKey` lives).
+    pub(crate) fn root_field(&self, name: &str) -> Option<&'s Value> {
         let mut ctx = self;
         while let Some(parent) = ctx.parent {
             ctx = parent;
         }
         match ctx.scope {
-            Scope::Value(v) => Some(v),
+            Scope::Value(v) => v.get(name),
+            Scope::Context(c) => c.get(name),
             Scope::Reduce { .. } => None,
         }
     }
 
+    /// The budget of this evaluation.
+    #[inline]
+    pub(crate) fn budget(&self) -> &Budget {
+        self.budget
+    }
+
     /// Spends `units` of the evaluation budget.
-    pub(crate) fn charge(&self, units: usize) -> Result<(), EvalError> {
-        let left = self.shared.budget.get();
-        if units > left {
-            self.shared.budget.set(0);
-            return Err(EvalError::limit());
-        }
-        self.shared.budget.set(left - units);
-        Ok(())
+    #[inline]
+    pub(crate) fn charge(&self, units: u64) -> Result<(), EvalError> {
+        self.budget.charge(units)
     }
 
     /// Turns a result into an owned value, paying for the copy when it is a borrow.
     pub(crate) fn own(&self, value: Out<'_>) -> Result<Value, EvalError> {
         match value {
             Out::Ref(v) => {
-                self.charge(weight(v))?;
+                self.budget.charge_value(v)?;
                 Ok(v.clone())
             }
             Out::Owned(v) => Ok(*v),
         }
     }
+
+    /// A copy of `value`, paid for.
+    pub(crate) fn copy(&self, value: &Value) -> Result<Value, EvalError> {
+        self.budget.charge_value(value)?;
+        Ok(value.clone())
+    }
+
+    /// JavaScript's `String(value)`, paying for the conversion (a string is borrowed for
+    /// free; the caller pays for what it does with the bytes).
+    pub(crate) fn text<'v>(&self, value: &'v Value) -> Result<Cow<'v, str>, EvalError> {
+        if !value.is_string() {
+            self.budget.charge_text(value)?;
+        }
+        Ok(js_string(value))
+    }
 }
 
-pub(crate) fn evaluate<'a>(root: &'a Node, data: &'a Value, env: &Env<'a>) -> Res<'a> {
-    let shared = Shared {
-        env: *env,
-        budget: Cell::new(BUDGET),
-    };
+pub(crate) fn evaluate<'a>(
+    root: &'a Node,
+    data: Scope<'a>,
+    env: &Env<'a>,
+    budget: &Budget,
+) -> Res<'a> {
+    let shared = Shared { env: *env };
     let ctx = Ctx {
-        scope: Scope::Value(data),
+        scope: data,
         index: None,
         parent: None,
         shared: &shared,
+        budget,
     };
     // The result borrows only from the rule and the data, never from `ctx`.
     root.eval(&ctx)
+}
+
+pub(crate) fn test(
+    root: &Node,
+    data: Scope<'_>,
+    env: &Env<'_>,
+    budget: &Budget,
+) -> Result<bool, EvalError> {
+    let shared = Shared { env: *env };
+    let ctx = Ctx {
+        scope: data,
+        index: None,
+        parent: None,
+        shared: &shared,
+        budget,
+    };
+    root.test(&ctx)
 }
 
 pub(crate) fn boolean<'s>(b: bool) -> Out<'s> {
@@ -163,18 +201,16 @@ pub(crate) fn null<'s>() -> Out<'s> {
     Out::Ref(&NULL)
 }
 
+// Every arm below is a single call: in unoptimised builds a `match` keeps each arm's
+// temporaries in its own stack slots, and these two functions are on the recursion path of
+// every rule, so they must stay small for deep rules to fit a small stack. (Optimised builds
+// inline the helpers.)
 impl Node {
     pub(crate) fn eval<'s>(&'s self, ctx: &Ctx<'s, '_>) -> Res<'s> {
+        ctx.charge(NODE)?;
         match self {
             Node::Lit(v) => Ok(Out::Ref(v)),
-            Node::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items.iter() {
-                    let v = item.eval(ctx)?;
-                    out.push(ctx.own(v)?);
-                }
-                Ok(Out::new(Value::Array(out)))
-            }
+            Node::Array(items) => eval_array(items, ctx),
             Node::Var(var) => path::eval_var(var, ctx),
             Node::Val(val) => path::eval_val(val, ctx),
             Node::Exists(val) => path::eval_exists(val, ctx),
@@ -184,61 +220,144 @@ impl Node {
             Node::And(args) => eval_and_or(args, ctx, false),
             Node::Or(args) => eval_and_or(args, ctx, true),
             Node::Coalesce(args) => eval_coalesce(args, ctx),
-            Node::Not(arg) => Ok(boolean(!arg.test(ctx)?)),
-            Node::Truthy(arg) => Ok(boolean(arg.test(ctx)?)),
-            Node::Compare(op, args) => Ok(boolean(eval_compare(*op, args, ctx)?)),
+            Node::Not(arg) => eval_not(arg, ctx),
+            Node::Truthy(arg) => eval_truthy(arg, ctx),
+            Node::Compare(op, args) => eval_compare_value(*op, args, ctx),
             Node::Arith(op, args) => ops::arith::arith(*op, args, ctx),
             Node::Extremum(which, args) => ops::arith::extremum(*which, args, ctx),
             Node::In(args) => ops::strings::contains(args, ctx),
-            Node::InSet(set) => Ok(boolean(ops::strings::in_set(set, ctx)?)),
+            Node::InSet(set) => eval_in_set(set, ctx),
             Node::Cat(args) => ops::strings::cat(args, ctx),
             Node::Substr(args) => ops::strings::substr(args, ctx),
             Node::Merge(args) => ops::collections::merge(args, ctx),
             Node::Iter(op, args) => ops::collections::iterate(*op, args, ctx),
             Node::Reduce(args) => ops::collections::reduce(args, ctx),
             Node::Try(args) => eval_try(args, ctx),
-            Node::Throw(arg) => {
-                let v = arg.eval(ctx)?;
-                Err(EvalError::thrown(ctx.own(v)?))
-            }
+            Node::Throw(arg) => eval_throw(arg, ctx),
             Node::StrMatch(which, args) => ops::flagd::str_match(*which, args, ctx),
             Node::SemVer(args) => ops::flagd::sem_ver(args, ctx),
             Node::Fractional(frac) => ops::flagd::fractional(frac, ctx),
-            Node::Fail => Err(EvalError::invalid_args()),
+            Node::Fail => fail(),
+            Node::Ref(evaluator) => eval_ref(evaluator, ctx),
         }
     }
-}
 
-impl Node {
     /// The truthiness of this node's value, without building the value when the node is a
     /// test (comparisons, `in`, `!`, `and`/`or` of tests): conditions are the hot path.
     pub(crate) fn test(&self, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
         match self {
-            Node::Lit(v) => Ok(truthy(v)),
-            Node::Compare(op, args) => eval_compare(*op, args, ctx),
-            Node::InSet(set) => ops::strings::in_set(set, ctx),
-            Node::Not(arg) => Ok(!arg.test(ctx)?),
-            Node::Truthy(arg) => arg.test(ctx),
-            // The deciding value of `and`/`or` has the truthiness of the whole.
-            Node::And(args) => {
-                for arg in args.iter() {
-                    if !arg.test(ctx)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(!args.is_empty())
-            }
-            Node::Or(args) => {
-                for arg in args.iter() {
-                    if arg.test(ctx)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            other => Ok(truthy(&*other.eval(ctx)?)),
+            Node::Lit(v) => test_lit(v, ctx),
+            Node::Compare(op, args) => test_compare(*op, args, ctx),
+            Node::InSet(set) => test_in_set(set, ctx),
+            Node::Not(arg) => test_not(arg, ctx),
+            Node::Truthy(arg) => test_truthy(arg, ctx),
+            Node::And(args) => test_and(args, ctx),
+            Node::Or(args) => test_or(args, ctx),
+            Node::Ref(evaluator) => test_ref(evaluator, ctx),
+            other => test_value(other, ctx),
         }
     }
+}
+
+fn fail<'s>() -> Res<'s> {
+    Err(EvalError::invalid_args())
+}
+
+fn eval_array<'s>(items: &'s [Node], ctx: &Ctx<'s, '_>) -> Res<'s> {
+    ctx.charge(ALLOC)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let v = item.eval(ctx)?;
+        out.push(ctx.own(v)?);
+    }
+    Ok(Out::new(Value::Array(out)))
+}
+
+fn eval_not<'s>(arg: &'s Node, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    arg.test(ctx).map(|b| boolean(!b))
+}
+
+fn eval_truthy<'s>(arg: &'s Node, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    arg.test(ctx).map(boolean)
+}
+
+fn eval_compare_value<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Res<'s> {
+    eval_compare(op, args, ctx).map(boolean)
+}
+
+fn eval_in_set<'s>(set: &'s InSet, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    ops::strings::in_set(set, ctx).map(boolean)
+}
+
+fn eval_throw<'s>(arg: &'s Node, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    ctx.charge(ALLOC)?;
+    let v = arg.eval(ctx)?;
+    Err(EvalError::thrown(ctx.own(v)?))
+}
+
+fn eval_ref<'s>(evaluator: &'s Evaluator, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    match evaluator.body.get() {
+        Some(body) => body.eval(ctx),
+        None => fail(),
+    }
+}
+
+fn test_lit(value: &Value, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    Ok(truthy(value))
+}
+
+fn test_compare<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    eval_compare(op, args, ctx)
+}
+
+fn test_in_set<'s>(set: &'s InSet, ctx: &Ctx<'s, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    ops::strings::in_set(set, ctx)
+}
+
+fn test_not(arg: &Node, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    arg.test(ctx).map(|b| !b)
+}
+
+fn test_truthy(arg: &Node, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    arg.test(ctx)
+}
+
+/// The deciding value of `and`/`or` has the truthiness of the whole.
+fn test_and(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    for arg in args {
+        if !arg.test(ctx)? {
+            return Ok(false);
+        }
+    }
+    Ok(!args.is_empty())
+}
+
+fn test_or(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    for arg in args {
+        if arg.test(ctx)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn test_ref(evaluator: &Evaluator, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    ctx.charge(NODE)?;
+    match evaluator.body.get() {
+        Some(body) => body.test(ctx),
+        None => Err(EvalError::invalid_args()),
+    }
+}
+
+fn test_value(node: &Node, ctx: &Ctx<'_, '_>) -> Result<bool, EvalError> {
+    node.eval(ctx).map(|v| truthy(&v))
 }
 
 /// Calls `f` with each argument value: the list's values, or the elements of a single
@@ -257,6 +376,7 @@ pub(crate) fn for_each_arg<'s>(
         Args::Single(node) => match &*node.eval(ctx)? {
             Value::Array(items) => {
                 for item in items {
+                    ctx.charge(ELEMENT)?;
                     f(item)?;
                 }
             }
@@ -323,7 +443,7 @@ fn eval_compare<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Result<bo
     let mut prev = first.eval(ctx)?;
     for node in rest {
         let next = node.eval(ctx)?;
-        if !holds(op, &prev, &next)? {
+        if !holds(op, &prev, &next, ctx.budget())? {
             return Ok(false);
         }
         prev = next;
@@ -331,17 +451,17 @@ fn eval_compare<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Result<bo
     Ok(true)
 }
 
-fn holds(op: CmpOp, a: &Value, b: &Value) -> Result<bool, EvalError> {
+fn holds(op: CmpOp, a: &Value, b: &Value, budget: &Budget) -> Result<bool, EvalError> {
     use std::cmp::Ordering::{Equal, Greater, Less};
     Ok(match op {
-        CmpOp::Eq => loose_eq(a, b)?,
-        CmpOp::Ne => !loose_eq(a, b)?,
-        CmpOp::StrictEq => strict_eq(a, b),
-        CmpOp::StrictNe => !strict_eq(a, b),
-        CmpOp::Lt => compare(a, b)? == Some(Less),
-        CmpOp::Le => matches!(compare(a, b)?, Some(Less | Equal)),
-        CmpOp::Gt => compare(a, b)? == Some(Greater),
-        CmpOp::Ge => matches!(compare(a, b)?, Some(Greater | Equal)),
+        CmpOp::Eq => loose_eq(a, b, budget)?,
+        CmpOp::Ne => !loose_eq(a, b, budget)?,
+        CmpOp::StrictEq => strict_eq(a, b, budget)?,
+        CmpOp::StrictNe => !strict_eq(a, b, budget)?,
+        CmpOp::Lt => compare(a, b, budget)? == Some(Less),
+        CmpOp::Le => matches!(compare(a, b, budget)?, Some(Less | Equal)),
+        CmpOp::Gt => compare(a, b, budget)? == Some(Greater),
+        CmpOp::Ge => matches!(compare(a, b, budget)?, Some(Greater | Equal)),
     })
 }
 
@@ -367,7 +487,10 @@ fn eval_try<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
         };
         match result {
             Ok(v) => return Ok(v),
-            Err(e) if e.catchable() => error = Some(e),
+            Err(e) if e.catchable() => {
+                ctx.charge(CAUGHT)?;
+                error = Some(e);
+            }
             Err(e) => return Err(e),
         }
     }

@@ -1,12 +1,26 @@
 //! The compiled form of a rule: a tree of nodes whose arguments are already parsed, so that
 //! evaluation never looks at operator names or re-splits paths.
+//!
+//! `$ref`s to flagd's `$evaluators` are [`Node::Ref`]s to one shared [`Evaluator`], so a rule
+//! is a tree whose leaves may point into a DAG of evaluators: compiled once per document, held
+//! once in memory, and walked as often as rules reach them (the evaluation budget pays for
+//! every visit).
 
 use std::collections::HashSet;
+use std::fmt;
+use std::hash::BuildHasherDefault;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+use crate::hashing::KeyHasher;
+
+/// A hash set keyed like the core's maps (one-shot XXH3). The keys come from the config, so
+/// a context cannot choose collisions.
+pub(crate) type FastSet<T> = HashSet<T, BuildHasherDefault<KeyHasher>>;
+
 /// One compiled expression.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Node {
     /// A constant: evaluates to a borrow of itself.
     Lit(Value),
@@ -47,10 +61,29 @@ pub(crate) enum Node {
     Fractional(Box<Fractional>),
     /// An operator whose arguments can never be valid: raises `Invalid Arguments`.
     Fail,
+    /// `{"$ref": name}`: the shared, compiled evaluator.
+    Ref(Arc<Evaluator>),
+}
+
+/// A compiled `$evaluators` entry, shared by every `$ref` to it.
+pub(crate) struct Evaluator {
+    pub(crate) name: Box<str>,
+    /// Set once the evaluator and everything it references compiled within the limits; a
+    /// rule that reaches an evaluator without a body does not compile, so evaluation never
+    /// finds it empty.
+    pub(crate) body: OnceLock<Node>,
+}
+
+impl fmt::Debug for Evaluator {
+    /// The name only: printing the body at every `$ref` would print shared evaluators over and
+    /// over (exponentially often for evaluators that reference each other twice).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "$ref({})", self.name)
+    }
 }
 
 /// An operator's arguments as written.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Args {
     /// `{"op": [a, b, ...]}`.
     List(Box<[Node]>),
@@ -59,33 +92,39 @@ pub(crate) enum Args {
     Single(Box<Node>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Var {
     pub(crate) path: VarPath,
     pub(crate) default: Option<Node>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum VarPath {
     /// `""`, `null`, `[]`: the whole current data.
     Whole,
-    /// A dot path split at compile time.
-    Static(Box<[Box<str>]>),
+    /// A dot path split at compile time, and what looking it up costs.
+    Static {
+        segments: Box<[Box<str>]>,
+        cost: u64,
+    },
     /// A path computed at run time, split at run time.
     Dynamic(Node),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Val {
     /// `[[n], ...]`: how many scope levels to climb first.
     pub(crate) climb: Option<usize>,
     pub(crate) path: ValPath,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum ValPath {
-    /// Literal segments (`val` never splits on dots).
-    Static(Box<[Box<str>]>),
+    /// Literal segments (`val` never splits on dots), and what looking them up costs.
+    Static {
+        segments: Box<[Box<str>]>,
+        cost: u64,
+    },
     /// Segments with at least one computed element.
     Parts(Box<[Node]>),
     /// One expression whose value is the segment (a string or number) or the segments (an
@@ -93,12 +132,31 @@ pub(crate) enum ValPath {
     Expr(Node),
 }
 
-#[derive(Debug, Clone)]
+/// `in` against a literal list.
+#[derive(Debug)]
 pub(crate) struct InSet {
     pub(crate) needle: Node,
-    pub(crate) items: Box<[Value]>,
-    /// The string items, hashed, when the list is long enough for hashing to beat a scan.
-    pub(crate) strings: Option<HashSet<Box<str>>>,
+    pub(crate) items: SetItems,
+}
+
+#[derive(Debug)]
+pub(crate) enum SetItems {
+    /// A short list, scanned.
+    Few(Box<[Value]>),
+    /// A long list, hashed by type: a look-up costs the same for 10 or 100,000 ids.
+    Hashed(Box<HashedItems>),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct HashedItems {
+    pub(crate) strings: FastSet<Box<str>>,
+    /// Numbers by the bits of their `f64` value (`-0` as `0`), as `===` compares them.
+    pub(crate) numbers: FastSet<u64>,
+    pub(crate) null: bool,
+    pub(crate) has_false: bool,
+    pub(crate) has_true: bool,
+    /// Arrays and objects, compared structurally one by one.
+    pub(crate) compound: Box<[Value]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +202,7 @@ pub(crate) enum StrMatch {
 }
 
 /// flagd's `fractional`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Fractional {
     pub(crate) key: FracKey,
     pub(crate) buckets: Box<[Bucket]>,
@@ -154,7 +212,7 @@ pub(crate) struct Fractional {
 }
 
 /// Where the bucketing value comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum FracKey {
     /// `$flagd.flagKey` followed by the context's `targetingKey`.
     Implicit,
@@ -169,14 +227,14 @@ pub(crate) enum FracKey {
     Expr(Node),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum CatPart {
     /// `{"var": "$flagd.flagKey"}` (the node, for when it is not evaluated at the root).
     FlagKey(Node),
     Other(Node),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Bucket {
     /// `[variant, weight?]` written literally: the variant is evaluated only when chosen.
     Static { variant: Node, weight: Weight },
@@ -184,7 +242,7 @@ pub(crate) enum Bucket {
     Dynamic(Node),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Weight {
     Fixed(u64),
     Expr(Node),

@@ -8,99 +8,90 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::budget::{bytes_units, ALLOC, SLOW_BYTES, STEP};
 use super::eval::{boolean, null, Ctx, Out, Res, Scope};
 use super::node::{Val, ValPath, Var, VarPath};
-use super::value::{js_string, push_js_string};
 use super::{Env, EvalError};
-
-/// Objects up to this size are searched by scanning their keys.
-const SCAN_MAX: usize = 16;
-
-/// One step down: an object key, or an array index written in canonical decimal.
-fn step<'v>(value: &'v Value, segment: &str) -> Option<&'v Value> {
-    match value {
-        // Contexts are small maps; a scan beats hashing the key (SipHash) for them.
-        Value::Object(map) if map.len() <= SCAN_MAX => map
-            .iter()
-            .find(|(k, _)| k.as_str() == segment)
-            .map(|(_, v)| v),
-        Value::Object(map) => map.get(segment),
-        Value::Array(items) => {
-            let canonical = !segment.is_empty()
-                && segment.bytes().all(|b| b.is_ascii_digit())
-                && (segment.len() == 1 || !segment.starts_with('0'));
-            if canonical {
-                segment.parse::<usize>().ok().and_then(|i| items.get(i))
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-fn walk<'v, 'p>(
-    mut value: &'v Value,
-    segments: impl Iterator<Item = &'p str>,
-) -> Option<&'v Value> {
-    for segment in segments {
-        value = step(value, segment)?;
-    }
-    Some(value)
-}
+use crate::context::path::walk;
 
 /// The whole data of a scope.
-fn whole<'s>(scope: Scope<'s>) -> Out<'s> {
-    match scope {
-        Scope::Value(v) => Out::Ref(v),
+fn whole<'s>(ctx: &Ctx<'s, '_>) -> Res<'s> {
+    match ctx.scope {
+        Scope::Value(v) => Ok(Out::Ref(v)),
+        // Built once per context, and only for rules that read the whole of it.
+        Scope::Context(c) => Ok(Out::Ref(c.as_value())),
         Scope::Reduce { current, acc } => {
+            ctx.charge(ALLOC)?;
             let mut map = Map::new();
-            map.insert("current".to_owned(), current.clone());
-            map.insert("accumulator".to_owned(), acc.clone());
-            Out::new(Value::Object(map))
+            map.insert("current".to_owned(), ctx.copy(current)?);
+            map.insert("accumulator".to_owned(), ctx.copy(acc)?);
+            Ok(Out::new(Value::Object(map)))
         }
     }
+}
+
+/// What looking up a path of these segments costs: a step per segment, each comparing or
+/// hashing the segment's bytes.
+pub(crate) fn lookup_cost<'p>(segments: impl Iterator<Item = &'p str>) -> u64 {
+    segments
+        .map(|s| STEP + bytes_units(s.len(), SLOW_BYTES))
+        .sum()
 }
 
 /// Looks `segments` up in the data of `ctx`; `None` when something on the way is missing.
+/// The caller pays for the steps ([`lookup_cost`]).
 pub(crate) fn lookup<'s, 'p>(
     ctx: &Ctx<'s, '_>,
     segments: impl Iterator<Item = &'p str> + Clone,
-) -> Option<Out<'s>> {
+) -> Result<Option<Out<'s>>, EvalError> {
     let mut rest = segments.clone();
     let Some(first) = rest.next() else {
-        return Some(whole(ctx.scope));
+        return whole(ctx).map(Some);
     };
     if ctx.is_root() && first == "$flagd" {
-        return flagd(&ctx.shared.env, rest);
+        return flagd(ctx, rest);
     }
-    match ctx.scope {
+    Ok(match ctx.scope {
         Scope::Value(v) => walk(v, segments).map(Out::Ref),
+        Scope::Context(c) => c.get(first).and_then(|v| walk(v, rest)).map(Out::Ref),
         Scope::Reduce { current, acc } => {
             let start = match first {
                 "current" => current,
                 "accumulator" => acc,
-                _ => return None,
+                _ => return Ok(None),
             };
             walk(start, rest).map(Out::Ref)
         }
-    }
+    })
 }
 
 /// `$flagd`, `$flagd.flagKey`, `$flagd.timestamp`; anything deeper or other is missing.
-fn flagd<'s, 'p>(env: &Env<'_>, mut rest: impl Iterator<Item = &'p str>) -> Option<Out<'s>> {
-    let value = match rest.next() {
+fn flagd<'s, 'p>(
+    ctx: &Ctx<'s, '_>,
+    mut rest: impl Iterator<Item = &'p str>,
+) -> Result<Option<Out<'s>>, EvalError> {
+    let env: &Env<'_> = &ctx.shared.env;
+    let segment = rest.next();
+    if rest.next().is_some() {
+        return Ok(None);
+    }
+    ctx.charge(ALLOC)?;
+    let flag_key = |ctx: &Ctx<'s, '_>| {
+        ctx.budget().charge_fast(env.flag_key.len())?;
+        Ok::<_, EvalError>(Value::String(env.flag_key.to_owned()))
+    };
+    let value = match segment {
         None => {
             let mut map = Map::new();
-            map.insert("flagKey".to_owned(), Value::String(env.flag_key.to_owned()));
+            map.insert("flagKey".to_owned(), flag_key(ctx)?);
             map.insert("timestamp".to_owned(), Value::from(env.timestamp));
             Value::Object(map)
         }
-        Some("flagKey") => Value::String(env.flag_key.to_owned()),
+        Some("flagKey") => flag_key(ctx)?,
         Some("timestamp") => Value::from(env.timestamp),
-        Some(_) => return None,
+        Some(_) => return Ok(None),
     };
-    rest.next().is_none().then(|| Out::new(value))
+    Ok(Some(Out::new(value)))
 }
 
 /// Splits a `var` path at dots; `""` is the whole data.
@@ -113,15 +104,29 @@ fn dotted(path: &str) -> impl Iterator<Item = &str> + Clone {
     parts
 }
 
+/// Pays for looking up a path computed at run time: splitting it and a step per segment
+/// (a walk ends at the data's depth, so the steps are bounded by the text and the data).
+fn charge_dynamic(ctx: &Ctx<'_, '_>, path: &str) -> Result<(), EvalError> {
+    ctx.charge(STEP)?;
+    ctx.budget().charge_slow(path.len())
+}
+
 pub(crate) fn eval_var<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
     let found = match &var.path {
-        VarPath::Whole => Some(whole(ctx.scope)),
-        VarPath::Static(segments) => lookup(ctx, segments.iter().map(|s| &**s)),
+        VarPath::Whole => Some(whole(ctx)?),
+        VarPath::Static { segments, cost } => {
+            ctx.charge(*cost)?;
+            lookup(ctx, segments.iter().map(|s| &**s))?
+        }
         VarPath::Dynamic(node) => {
             let path = node.eval(ctx)?;
             match &*path {
-                Value::Null => Some(whole(ctx.scope)),
-                other => lookup(ctx, dotted(&js_string(other))),
+                Value::Null => Some(whole(ctx)?),
+                other => {
+                    let text = ctx.text(other)?;
+                    charge_dynamic(ctx, &text)?;
+                    lookup(ctx, dotted(&text))?
+                }
             }
         }
     };
@@ -149,33 +154,44 @@ fn resolve_val<'s>(val: &'s Val, ctx: &Ctx<'s, '_>) -> Result<Option<Out<'s>>, E
         index_level = n == 1;
     }
     let segments: Vec<Cow<'s, str>> = match &val.path {
-        ValPath::Static(segments) => {
+        ValPath::Static { segments, cost } => {
+            ctx.charge(*cost)?;
             if !index_level {
-                return Ok(lookup(target, segments.iter().map(|s| &**s)));
+                return lookup(target, segments.iter().map(|s| &**s));
             }
             segments.iter().map(|s| Cow::Borrowed(&**s)).collect()
         }
         ValPath::Parts(nodes) => {
             let mut out = Vec::with_capacity(nodes.len());
             for node in nodes.iter() {
-                out.push(Cow::Owned(js_string(&*node.eval(ctx)?).into_owned()));
+                out.push(owned_segment(ctx, &*node.eval(ctx)?)?);
             }
             out
         }
         ValPath::Expr(node) => match &*node.eval(ctx)? {
             Value::Null => Vec::new(),
-            Value::Array(items) => items
-                .iter()
-                .map(|item| Cow::Owned(js_string(item).into_owned()))
-                .collect(),
-            other => vec![Cow::Owned(js_string(other).into_owned())],
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(owned_segment(ctx, item)?);
+                }
+                out
+            }
+            other => vec![owned_segment(ctx, other)?],
         },
     };
     let segments = segments.iter().map(|s| &**s);
     if index_level {
         return Ok(iteration_metadata(target.index, segments));
     }
-    Ok(lookup(target, segments))
+    lookup(target, segments)
+}
+
+/// A computed `val` segment as text, paid for (converting, copying and one step).
+fn owned_segment<'s>(ctx: &Ctx<'_, '_>, value: &Value) -> Result<Cow<'s, str>, EvalError> {
+    let text = ctx.text(value)?;
+    charge_dynamic(ctx, &text)?;
+    Ok(Cow::Owned(text.into_owned()))
 }
 
 /// The metadata level of an iterator's scope: `{"index": i}`.
@@ -204,21 +220,15 @@ pub(crate) fn eval_exists<'s>(val: &'s Val, ctx: &Ctx<'s, '_>) -> Res<'s> {
 }
 
 /// A key of `missing`, as a `var` path.
-pub(crate) fn is_missing(ctx: &Ctx<'_, '_>, key: &Value) -> bool {
-    let mut path = String::new();
-    let path: &str = match key {
-        Value::String(s) => s,
-        other => {
-            push_js_string(&mut path, other);
-            &path
-        }
-    };
-    match lookup(ctx, dotted(path)) {
+pub(crate) fn is_missing(ctx: &Ctx<'_, '_>, key: &Value) -> Result<bool, EvalError> {
+    let path = ctx.text(key)?;
+    charge_dynamic(ctx, &path)?;
+    Ok(match lookup(ctx, dotted(&path))? {
         None => true,
         Some(v) => match &*v {
             Value::Null => true,
             Value::String(s) => s.is_empty(),
             _ => false,
         },
-    }
+    })
 }

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::node::Node;
 use super::*;
 
 const ENV: Env<'static> = Env {
@@ -200,6 +201,147 @@ fn tests_and_values_agree() {
 }
 
 #[test]
+fn hashed_lists_compare_like_strict_equality() {
+    let list = json!(["a", "b", 1, 2.5, -0.0, true, null, [1, 2], {"k": "v"}, "z"]);
+    let rule = compile(json!({"in": [{"var": "x"}, {"preserve": list}]})).rule;
+    assert!(
+        matches!(&*rule.root, Node::InSet(set) if matches!(set.items, node::SetItems::Hashed(_)))
+    );
+    for (x, expected) in [
+        (json!("a"), true),
+        (json!("c"), false),
+        (json!(1.0), true),
+        (json!(2.5), true),
+        (json!(0), true),
+        (json!(3), false),
+        (json!(true), true),
+        (json!(false), false),
+        (json!(null), true),
+        (json!([1, 2]), true),
+        (json!([2, 1]), false),
+        (json!({"k": "v"}), true),
+        (json!("1"), false),
+    ] {
+        let data = json!({ "x": x });
+        assert_eq!(
+            rule.evaluate(&data, &ENV).unwrap().into_owned(),
+            json!(expected),
+            "{x}"
+        );
+    }
+    // Without `x`, the needle is null, which the list holds.
+    assert_eq!(
+        eval(
+            json!({"in": [{"var": "x"}, ["a", "b", "c", "d", "e", "f", "g", "h"]]}),
+            json!({})
+        ),
+        Ok(json!(false))
+    );
+}
+
+#[test]
+fn evaluators_are_compiled_once_and_shared() {
+    let evaluators = json!({
+        "big": {"or": vec![0; 500]},
+        "uses_big": {"and": [{"$ref": "big"}, true]}
+    });
+    let options = CompileOptions {
+        evaluators: evaluators.as_object(),
+        ..CompileOptions::default()
+    };
+    let rules = RuleSet::new(&options);
+    let a = rules.compile(&json!({"$ref": "big"})).unwrap().rule;
+    let b = rules
+        .compile(&json!({"!": {"$ref": "uses_big"}}))
+        .unwrap()
+        .rule;
+    let (Node::Ref(first), Node::Not(not)) = (&*a.root, &*b.root) else {
+        panic!("unexpected shapes");
+    };
+    let Node::Ref(uses_big) = &**not else {
+        panic!("unexpected shape");
+    };
+    let Some(Node::And(args)) = uses_big.body.get() else {
+        panic!("unexpected shape");
+    };
+    let Some(Node::Ref(second)) = args.first() else {
+        panic!("unexpected shape");
+    };
+    assert!(Arc::ptr_eq(first, second));
+    // Debug output names shared evaluators instead of printing them at every use.
+    assert!(format!("{a:?}").len() < 100);
+}
+
+#[test]
+fn broken_evaluators_are_reported_once_with_their_cause() {
+    let evaluators = json!({
+        "ok": {"==": [1, 1]},
+        "bad": {"nope": 1},
+        "uses_bad": {"or": [false, {"$ref": "bad"}]},
+        "self": {"!": {"$ref": "self"}},
+        "missing": {"$ref": "ghost"}
+    });
+    let options = CompileOptions {
+        evaluators: evaluators.as_object(),
+        ..CompileOptions::default()
+    };
+    let rules = RuleSet::new(&options);
+    let reports: Vec<(String, Option<String>)> = rules
+        .evaluator_reports()
+        .iter()
+        .map(|r| {
+            (
+                r.name.to_owned(),
+                r.problem.as_ref().map(ToString::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reports,
+        [
+            ("ok".to_owned(), None),
+            ("bad".to_owned(), Some("unknown operator `nope`".to_owned())),
+            (
+                "uses_bad".to_owned(),
+                Some("or[1]: in $evaluators.bad: unknown operator `nope`".to_owned())
+            ),
+            (
+                "self".to_owned(),
+                Some(r#"["!"]: $ref cycle in $evaluators: self -> self"#.to_owned())
+            ),
+            (
+                "missing".to_owned(),
+                Some("$ref to `ghost`, which is not in $evaluators".to_owned())
+            ),
+        ]
+    );
+    let p = rules
+        .compile(&json!({"if": [{"$ref": "uses_bad"}, 1, 2]}))
+        .unwrap_err();
+    assert_eq!(
+        p.to_string(),
+        "if[0]: in $evaluators.bad: unknown operator `nope`"
+    );
+    assert!(rules.compile(&json!({"$ref": "ok"})).is_ok());
+}
+
+#[test]
+fn one_budget_spans_rules() {
+    let rule = compile(json!({"some": [{"var": "list"}, {"==": [{"var": ""}, -1]}]})).rule;
+    let data = json!({"list": (0..1_000).collect::<Vec<_>>()});
+    let alone = Budget::per_flag();
+    assert!(!rule.matches_within(&data, &ENV, &alone).unwrap());
+    let per_run = Budget::PER_FLAG - alone.remaining();
+    let shared = Budget::per_flag();
+    let runs = (0..1_000)
+        .take_while(|_| rule.matches_within(&data, &ENV, &shared).is_ok())
+        .count() as u64;
+    assert_eq!(runs, Budget::PER_FLAG / per_run);
+    // `matches` and `evaluate` start from a full budget each time.
+    assert!(!rule.matches(&data, &ENV).unwrap());
+}
+
+#[test]
 fn in_uses_a_hash_set_for_long_literal_lists() {
     let list: Vec<Value> = (0..100)
         .map(|i| json!(format!("user-{i}")))
@@ -292,16 +434,44 @@ fn compile_errors_name_the_problem_and_the_path() {
     assert!(problem(json!({"a": 1, "b": 2}), &options)
         .message
         .contains("exactly one key"));
-    let deep = (0..60).fold(json!(1), |inner, _| json!({"!": [inner]}));
+    let deep = (0..200).fold(json!(1), |inner, _| json!({"!": [inner]}));
     let p = problem(deep, &options);
     assert!(p.message.contains("max_rule_depth"), "{}", p.message);
-    let wide = json!({"in": [{"var": "x"}, (0..20_000).collect::<Vec<_>>()]});
+    let wide = json!({"or": vec![0; 20_000]});
     assert!(problem(wide, &options).message.contains("max_rule_nodes"));
-    // A deep literal inside `preserve` is bounded too.
-    let literal = (0..100).fold(json!(1), |inner, _| json!([inner]));
-    assert!(problem(json!({"preserve": literal}), &options)
+    // A deep literal inside `preserve`, or in expression position, is bounded too.
+    let literal = (0..200).fold(json!(1), |inner, _| json!([inner]));
+    assert!(problem(json!({"preserve": literal.clone()}), &options)
         .message
         .contains("max_rule_depth"));
+    assert!(problem(json!({"in": [1, literal]}), &options)
+        .message
+        .contains("max_rule_depth"));
+}
+
+#[test]
+fn literal_lists_are_one_node_and_count_toward_the_total() {
+    let options = CompileOptions {
+        max_nodes: 10,
+        max_total_elements: 30_000,
+        ..CompileOptions::default()
+    };
+    let ids: Vec<Value> = (0..20_000).map(|i| json!(format!("id-{i}"))).collect();
+    let rule = json!({"in": [{"var": "id"}, ids]});
+    let compiled = Rule::compile(&rule, &options).unwrap().rule;
+    assert_eq!(
+        compiled
+            .evaluate(&json!({"id": "id-19999"}), &ENV)
+            .unwrap()
+            .into_owned(),
+        json!(true)
+    );
+    let tight = CompileOptions {
+        max_total_elements: 10_000,
+        ..options
+    };
+    let p = problem(rule, &tight);
+    assert!(p.message.contains("max_total_rule_elements"), "{p}");
 }
 
 #[test]
@@ -352,15 +522,22 @@ fn hostile_input_is_bounded() {
         eval(rule, data).unwrap_err().kind(),
         EvalErrorKind::LimitExceeded
     );
-    // Ordinary work over a large context is fine.
-    let data = json!({"a": (0..100_000).collect::<Vec<_>>()});
+    // Ordinary work over a large context is fine (the budget is about a millisecond of the
+    // slowest work: this is well inside it).
+    let data = json!({"a": (0..5_000).collect::<Vec<_>>()});
     assert_eq!(
         eval(
             json!({"reduce": [{"var": "a"}, {"+": [{"var": "accumulator"}, 1]}, 0]}),
             data
         ),
-        Ok(json!(100_000))
+        Ok(json!(5_000))
     );
+    // A value built deeper than the copy depth limit is refused, whatever the budget.
+    let data = json!({"a": (0..1_000).collect::<Vec<_>>()});
+    let rule = compile(json!({"reduce": [{"var": "a"}, [{"var": "accumulator"}], 0]})).rule;
+    let budget = Budget::new(u64::MAX);
+    let error = rule.evaluate_within(&data, &ENV, &budget).unwrap_err();
+    assert_eq!(error.kind(), EvalErrorKind::LimitExceeded);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
 
+use super::budget::{bytes_units, Budget, ELEMENT, FAST_BYTES};
 use super::{EvalError, EvalErrorKind};
 
 impl EvalError {
@@ -57,7 +58,9 @@ impl EvalError {
     }
 }
 
-/// JSON Logic truthiness: JavaScript's, except that an empty array is falsy.
+/// JSON Logic truthiness: JavaScript's, except that an empty array and an empty object are
+/// falsy, as flagd's daemon (Go's jsonlogic) has it and DESIGN §3 asks (an attribute sent as
+/// `{}` is "not set").
 pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
@@ -65,7 +68,7 @@ pub(crate) fn truthy(value: &Value) -> bool {
         Value::Number(n) => number_f64(n) != 0.0,
         Value::String(s) => !s.is_empty(),
         Value::Array(a) => !a.is_empty(),
-        Value::Object(_) => true,
+        Value::Object(map) => !map.is_empty(),
     }
 }
 
@@ -295,31 +298,52 @@ pub(crate) fn push_js_f64(out: &mut String, f: f64) {
 /// raise `NaN` for a number against such a string. Tandem follows JavaScript here, as a listed
 /// divergence: an attribute of an unexpected type must make a rule not match, not fail the
 /// whole flag over to the caller's default.
-fn primitive_vs_text(a: &Value, b: &Value) -> bool {
+fn primitive_vs_text(a: &Value, b: &Value, budget: &Budget) -> Result<bool, EvalError> {
     match (a, b) {
         (Value::Null | Value::Bool(_) | Value::Number(_), Value::String(s))
         | (Value::String(s), Value::Null | Value::Bool(_) | Value::Number(_)) => {
-            parse_js_number(s).is_nan()
+            budget.charge_slow(s.len())?;
+            Ok(parse_js_number(s).is_nan())
         }
-        _ => false,
+        _ => Ok(false),
     }
 }
 
-/// `==`: same-type values compare directly; different primitive types compare as numbers
-/// (so `null == 0` and `1 == "1"`); a primitive is unequal to a string that is not a number;
-/// arrays and objects raise `NaN`.
-pub(crate) fn loose_eq(a: &Value, b: &Value) -> Result<bool, EvalError> {
+/// `to_number`, paying for parsing a string.
+fn number_of(value: &Value, budget: &Budget) -> Result<f64, EvalError> {
+    if let Value::String(s) = value {
+        budget.charge_slow(s.len())?;
+    }
+    Ok(to_number(value))
+}
+
+/// Two strings' equality, paying for the bytes compared (only equal lengths compare bytes).
+fn same_text(x: &str, y: &str, budget: &Budget) -> Result<bool, EvalError> {
+    if x.len() != y.len() {
+        return Ok(false);
+    }
+    budget.charge_fast(x.len())?;
+    Ok(x == y)
+}
+
+/// `==`: JavaScript's abstract equality on JSON values. `null` equals only `null` (so a
+/// missing attribute is unequal to `""`, `0` and `false`, as in JavaScript, json-logic-js,
+/// json-logic-engine and Go's jsonlogic); other values of the same type compare directly;
+/// other primitive pairs compare as numbers (`1 == "1"`, `1 == true`); a number or boolean is
+/// unequal to a string that is not a number; arrays and objects raise `NaN`.
+pub(crate) fn loose_eq(a: &Value, b: &Value, budget: &Budget) -> Result<bool, EvalError> {
     match (a, b) {
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
             Err(EvalError::nan())
         }
         (Value::Null, Value::Null) => Ok(true),
-        _ if primitive_vs_text(a, b) => Ok(false),
-        (Value::String(x), Value::String(y)) => Ok(x == y),
+        (Value::Null, _) | (_, Value::Null) => Ok(false),
+        (Value::String(x), Value::String(y)) => same_text(x, y, budget),
         (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
         (Value::Number(x), Value::Number(y)) => Ok(number_f64(x) == number_f64(y)),
+        _ if primitive_vs_text(a, b, budget)? => Ok(false),
         _ => {
-            let (x, y) = (to_number(a), to_number(b));
+            let (x, y) = (number_of(a, budget)?, number_of(b, budget)?);
             if x.is_nan() || y.is_nan() {
                 Err(EvalError::nan())
             } else {
@@ -330,50 +354,127 @@ pub(crate) fn loose_eq(a: &Value, b: &Value) -> Result<bool, EvalError> {
 }
 
 /// `===`: same type and value, numbers by value (`1 === 1.0`). Arrays and objects compare
-/// structurally: JavaScript compares references, which means nothing for JSON data.
-pub(crate) fn strict_eq(a: &Value, b: &Value) -> bool {
+/// structurally: JavaScript compares references, which means nothing for JSON data. Walks
+/// without recursion, paying for each element as it goes.
+pub(crate) fn strict_eq(a: &Value, b: &Value, budget: &Budget) -> Result<bool, EvalError> {
     match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => number_f64(x) == number_f64(y),
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| strict_eq(p, q))
+        (Value::Null, Value::Null) => Ok(true),
+        (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
+        (Value::Number(x), Value::Number(y)) => Ok(number_f64(x) == number_f64(y)),
+        (Value::String(x), Value::String(y)) => same_text(x, y, budget),
+        (Value::Array(_), Value::Array(_)) | (Value::Object(_), Value::Object(_)) => {
+            strict_eq_deep(a, b, budget)
         }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| strict_eq(v, w)))
-        }
-        _ => false,
+        _ => Ok(false),
     }
+}
+
+fn strict_eq_deep(a: &Value, b: &Value, budget: &Budget) -> Result<bool, EvalError> {
+    let left = budget.remaining();
+    let mut spent = 0u64;
+    let mut stack = vec![(a, b)];
+    let mut equal = true;
+    while let Some((x, y)) = stack.pop() {
+        spent += ELEMENT;
+        equal = match (x, y) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(p), Value::Bool(q)) => p == q,
+            (Value::Number(p), Value::Number(q)) => number_f64(p) == number_f64(q),
+            (Value::String(p), Value::String(q)) => {
+                if p.len() == q.len() {
+                    spent += bytes_units(p.len(), FAST_BYTES);
+                }
+                p == q
+            }
+            (Value::Array(p), Value::Array(q)) => {
+                stack.extend(p.iter().zip(q));
+                p.len() == q.len()
+            }
+            (Value::Object(p), Value::Object(q)) => {
+                let mut all = p.len() == q.len();
+                for (key, v) in p {
+                    if !all {
+                        break;
+                    }
+                    spent += bytes_units(key.len(), FAST_BYTES);
+                    match q.get(key) {
+                        Some(w) => stack.push((v, w)),
+                        None => all = false,
+                    }
+                }
+                all
+            }
+            _ => false,
+        };
+        if spent > left {
+            return budget.charge(spent).map(|()| false);
+        }
+        if !equal {
+            break;
+        }
+    }
+    budget.charge(spent)?;
+    Ok(equal)
 }
 
 /// `<`, `>` and friends: two strings compare as JavaScript does (UTF-16 code units); anything
 /// else compares as numbers; a primitive and a non-numeric string are unordered (`None`: every
 /// relation is false); arrays and objects raise `NaN`.
-pub(crate) fn compare(a: &Value, b: &Value) -> Result<Option<Ordering>, EvalError> {
+pub(crate) fn compare(
+    a: &Value,
+    b: &Value,
+    budget: &Budget,
+) -> Result<Option<Ordering>, EvalError> {
     match (a, b) {
-        (Value::String(x), Value::String(y)) => Ok(Some(x.encode_utf16().cmp(y.encode_utf16()))),
+        (Value::String(x), Value::String(y)) => {
+            budget.charge_fast(x.len().min(y.len()))?;
+            Ok(Some(cmp_utf16(x, y)))
+        }
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
             Err(EvalError::nan())
         }
-        _ if primitive_vs_text(a, b) => Ok(None),
-        _ => to_number(a)
-            .partial_cmp(&to_number(b))
+        _ if primitive_vs_text(a, b, budget)? => Ok(None),
+        _ => number_of(a, budget)?
+            .partial_cmp(&number_of(b, budget)?)
             .map(Some)
             .ok_or_else(EvalError::nan),
     }
 }
 
-/// Roughly how much work copying `value` is, for the evaluation budget.
-pub(crate) fn weight(value: &Value) -> usize {
-    match value {
-        Value::String(s) => 1 + s.len() / 16,
-        Value::Array(items) => 1 + items.iter().map(weight).sum::<usize>(),
-        Value::Object(map) => 1 + map.values().map(weight).sum::<usize>(),
-        _ => 1,
+/// The order of two strings' UTF-16 code units, found at memory speed: the common prefix is
+/// compared as bytes, and only the first differing characters are encoded. UTF-16 order
+/// differs from code point order (and so from UTF-8 byte order) only between U+E000..U+FFFF
+/// and the supplementary planes, which encoding the two characters settles.
+pub(crate) fn cmp_utf16(x: &str, y: &str) -> Ordering {
+    let (a, b) = (x.as_bytes(), y.as_bytes());
+    let mut at = 0;
+    for (p, q) in a.chunks(64).zip(b.chunks(64)) {
+        if p != q {
+            at += p.iter().zip(q).take_while(|(u, v)| u == v).count();
+            break;
+        }
+        at += p.len().min(q.len());
     }
+    // Both strings share the bytes before `at`, so they share its character boundary.
+    let mut start = at;
+    while !x.is_char_boundary(start) {
+        start -= 1;
+    }
+    let next = |s: &str| s.get(start..).and_then(|rest| rest.chars().next());
+    match (next(x), next(y)) {
+        (Some(c), Some(d)) => {
+            let (mut p, mut q) = ([0u16; 2], [0u16; 2]);
+            let (p, q): (&[u16], &[u16]) = (c.encode_utf16(&mut p), d.encode_utf16(&mut q));
+            p.cmp(q)
+        }
+        _ => a.len().cmp(&b.len()),
+    }
+}
+
+/// The hash key of a number in a literal set: the bits of its `f64` value, `-0` as `0`, so
+/// that keys are equal exactly when `===` says the numbers are.
+pub(crate) fn number_key(n: &Number) -> u64 {
+    (number_f64(n) + 0.0).to_bits()
 }
 
 #[cfg(test)]
@@ -418,38 +519,126 @@ mod tests {
         }
     }
 
+    fn eq(a: Value, b: Value) -> Result<bool, EvalError> {
+        loose_eq(&a, &b, &Budget::per_flag())
+    }
+
+    fn strict(a: Value, b: Value) -> bool {
+        strict_eq(&a, &b, &Budget::per_flag()).unwrap()
+    }
+
+    fn order(a: Value, b: Value) -> Result<Option<Ordering>, EvalError> {
+        compare(&a, &b, &Budget::per_flag())
+    }
+
     #[test]
-    fn loose_equality_follows_the_compat_tables() {
-        assert_eq!(loose_eq(&json!(1), &json!("1")), Ok(true));
-        assert_eq!(loose_eq(&json!(null), &json!(0)), Ok(true));
-        assert_eq!(loose_eq(&json!(null), &json!(1)), Ok(false));
-        assert_eq!(loose_eq(&json!(1), &json!(true)), Ok(true));
-        assert_eq!(loose_eq(&json!("a"), &json!("b")), Ok(false));
+    fn loose_equality_follows_javascript() {
+        assert_eq!(eq(json!(1), json!("1")), Ok(true));
+        assert_eq!(eq(json!(1), json!(true)), Ok(true));
+        assert_eq!(eq(json!("a"), json!("b")), Ok(false));
+        assert_eq!(eq(json!(""), json!(0)), Ok(true));
+        // null equals only null (JavaScript, json-logic-js, json-logic-engine and Go agree;
+        // the compat tables' `null == 0` is a listed divergence).
+        assert_eq!(eq(json!(null), json!(null)), Ok(true));
+        for other in [
+            json!(0),
+            json!(1),
+            json!(false),
+            json!(""),
+            json!("0"),
+            json!("SE"),
+        ] {
+            assert_eq!(eq(json!(null), other.clone()), Ok(false), "{other}");
+            assert_eq!(eq(other.clone(), json!(null)), Ok(false), "{other}");
+        }
         // Divergence from the tables (which raise NaN), as JavaScript and flagd do.
-        assert_eq!(loose_eq(&json!(1), &json!("A")), Ok(false));
-        assert_eq!(loose_eq(&json!(true), &json!("true")), Ok(false));
-        assert_eq!(loose_eq(&json!([]), &json!([1])), Err(EvalError::nan()));
-        // A missing attribute against a string is simply unequal.
-        assert_eq!(loose_eq(&json!(null), &json!("SE")), Ok(false));
-        assert_eq!(loose_eq(&json!(null), &json!("0")), Ok(true));
-        assert!(strict_eq(&json!(1), &json!(1.0)));
-        assert!(!strict_eq(&json!(1), &json!("1")));
+        assert_eq!(eq(json!(1), json!("A")), Ok(false));
+        assert_eq!(eq(json!(true), json!("true")), Ok(false));
+        assert_eq!(eq(json!([]), json!([1])), Err(EvalError::nan()));
+        assert!(strict(json!(1), json!(1.0)));
+        assert!(!strict(json!(1), json!("1")));
+        assert!(strict(
+            json!({"a": [1, {"b": "c"}]}),
+            json!({"a": [1.0, {"b": "c"}]})
+        ));
+        assert!(!strict(
+            json!({"a": [1, {"b": "c"}]}),
+            json!({"a": [1, {"b": "d"}]})
+        ));
+        assert!(!strict(json!([1, 2]), json!([1, 2, 3])));
+    }
+
+    #[test]
+    fn structural_equality_is_paid_for() {
+        let big = json!((0..1000).collect::<Vec<_>>());
+        let budget = Budget::new(100);
+        assert_eq!(
+            strict_eq(&big, &big, &budget).unwrap_err().kind(),
+            EvalErrorKind::LimitExceeded
+        );
+        assert_eq!(budget.remaining(), 0);
+        let budget = Budget::per_flag();
+        assert_eq!(strict_eq(&big, &big, &budget), Ok(true));
+        assert!(budget.remaining() <= Budget::PER_FLAG - 1000 * ELEMENT);
     }
 
     #[test]
     fn relational_comparison_coerces_or_fails() {
-        use Ordering::{Greater, Less};
-        assert_eq!(compare(&json!("21"), &json!(3)), Ok(Some(Greater)));
-        assert_eq!(compare(&json!("21"), &json!("3")), Ok(Some(Less)));
-        assert_eq!(compare(&json!(null), &json!(true)), Ok(Some(Less)));
-        assert_eq!(compare(&json!(2023), &json!("2024-01-01")), Ok(None));
-        assert_eq!(compare(&json!([1]), &json!(5)), Err(EvalError::nan()));
-        assert_eq!(compare(&json!(null), &json!("gold")), Ok(None));
+        use Ordering::{Equal, Greater, Less};
+        assert_eq!(order(json!("21"), json!(3)), Ok(Some(Greater)));
+        assert_eq!(order(json!("21"), json!("3")), Ok(Some(Less)));
+        assert_eq!(order(json!(null), json!(true)), Ok(Some(Less)));
+        assert_eq!(order(json!(2023), json!("2024-01-01")), Ok(None));
+        assert_eq!(order(json!([1]), json!(5)), Err(EvalError::nan()));
+        assert_eq!(order(json!(null), json!("gold")), Ok(None));
         // UTF-16 order: U+FF5E sorts after U+1F600's lead surrogate (0xD83D).
         assert_eq!(
-            compare(&json!("\u{ff5e}"), &json!("\u{1f600}")),
+            order(json!("\u{ff5e}"), json!("\u{1f600}")),
             Ok(Some(Greater))
         );
+        assert_eq!(
+            order(json!("a\u{ff5e}"), json!("a\u{1f600}b")),
+            Ok(Some(Greater))
+        );
+        assert_eq!(order(json!("ab"), json!("abc")), Ok(Some(Less)));
+        assert_eq!(order(json!(""), json!("")), Ok(Some(Equal)));
+    }
+
+    #[test]
+    fn utf16_order_agrees_with_encoding_everything() {
+        let samples = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "é",
+            "e\u{301}",
+            "\u{ff5e}",
+            "\u{1f600}",
+            "\u{e000}",
+            "\u{ffff}",
+            "\u{10000}",
+            "z\u{1f600}",
+            "z\u{ff5e}",
+        ];
+        let long: Vec<String> = samples
+            .iter()
+            .map(|s| format!("{}{s}", "x".repeat(130)))
+            .collect();
+        let all: Vec<&str> = samples
+            .iter()
+            .copied()
+            .chain(long.iter().map(String::as_str))
+            .collect();
+        for x in &all {
+            for y in &all {
+                assert_eq!(
+                    cmp_utf16(x, y),
+                    x.encode_utf16().cmp(y.encode_utf16()),
+                    "{x:?} vs {y:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -459,7 +648,8 @@ mod tests {
         assert_eq!(number_value(0.5), Ok(json!(0.5)));
         assert_eq!(number_value(1e300), Ok(json!(1e300)));
         assert_eq!(number_value(f64::INFINITY), Err(EvalError::nan()));
-        assert!(truthy(&json!({})));
+        assert!(!truthy(&json!({})));
+        assert!(truthy(&json!({"a": null})));
         assert!(!truthy(&json!([])));
         assert!(truthy(&json!("0")));
     }

@@ -2,71 +2,72 @@
 
 use serde_json::Value;
 
-use super::{index_path, Compiler};
+use super::plan::Build;
+use super::{items_of, Child, Compiler, Entered};
 use crate::targeting::node::{Node, Val, ValPath, Var, VarPath};
+use crate::targeting::path::lookup_cost;
 use crate::targeting::value::push_js_string;
 use crate::targeting::RuleProblem;
 
+/// A `var` waiting for its path expression (and default).
+#[derive(Debug)]
+pub(super) struct VarPlan<'v> {
+    /// The path as written, when there is one.
+    raw: Option<&'v Value>,
+}
+
+/// A `val` or `exists` waiting for its segments.
+#[derive(Debug)]
+pub(super) struct ValPlan {
+    exists: bool,
+    climb: Option<usize>,
+    /// The argument was one expression (a segment, or the segments), not a list.
+    single: bool,
+}
+
 impl Compiler<'_> {
-    pub(super) fn compile_var(
+    /// `var`: `[path, default]` or `path`; every part is an expression.
+    pub(super) fn plan_var<'v>(
         &mut self,
-        arg: &Value,
-        path: &str,
+        arg: &'v Value,
+        path: String,
         depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        let (path_arg, default) = match arg {
-            Value::Array(items) => {
-                let mut nodes = self.compile_items(items, path, depth + 1)?.into_iter();
-                match (items.first(), nodes.next()) {
-                    (Some(first), Some(node)) => (Some((first, node)), nodes.next()),
-                    _ => (None, None),
-                }
-            }
-            other => {
-                let node = self.compile(other, path, depth + 1)?;
-                (Some((other, node)), None)
-            }
+    ) -> Entered<'v> {
+        let (raw, children) = match arg {
+            Value::Array(items) => (items.first(), items_of(items, &path, depth + 1, 0)),
+            other => (
+                Some(other),
+                vec![Child {
+                    value: other,
+                    path,
+                    depth: depth + 1,
+                }],
+            ),
         };
-        let path = match path_arg {
-            None => VarPath::Whole,
-            Some((raw, node)) => match (raw, node) {
-                (Value::Null, _) => VarPath::Whole,
-                (Value::String(s), _) if s.is_empty() => VarPath::Whole,
-                (Value::String(_) | Value::Number(_) | Value::Bool(_), _) => {
-                    let mut text = String::new();
-                    push_js_string(&mut text, raw);
-                    VarPath::Static(text.split('.').map(Box::from).collect())
-                }
-                (_, node) => VarPath::Dynamic(node),
-            },
-        };
-        Ok(Node::Var(Box::new(Var { path, default })))
+        Entered::Pending(Build::Var(VarPlan { raw }), children)
     }
 
     /// `val`/`exists` paths: a string is one key (no dot splitting), an array is segments and
     /// may start with `[n]` to climb `n` scope levels, anything else is computed.
-    pub(super) fn compile_val(
+    pub(super) fn plan_val<'v>(
         &mut self,
-        arg: &Value,
-        path: &str,
+        arg: &'v Value,
+        path: String,
         depth: usize,
-    ) -> Result<Val, RuleProblem> {
+        exists: bool,
+    ) -> Result<Entered<'v>, RuleProblem> {
         let Value::Array(items) = arg else {
-            let node = self.compile(arg, path, depth + 1)?;
-            return Ok(match node {
-                Node::Lit(Value::Null) => Val {
-                    climb: None,
-                    path: ValPath::Static(Box::new([])),
-                },
-                Node::Lit(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => Val {
-                    climb: None,
-                    path: ValPath::Static(Box::new([segment(&v)])),
-                },
-                other => Val {
-                    climb: None,
-                    path: ValPath::Expr(other),
-                },
-            });
+            let plan = ValPlan {
+                exists,
+                climb: None,
+                single: true,
+            };
+            let child = Child {
+                value: arg,
+                path,
+                depth: depth + 1,
+            };
+            return Ok(Entered::Pending(Build::Val(plan), vec![child]));
         };
         let mut rest = items.as_slice();
         let mut climb = None;
@@ -77,13 +78,63 @@ impl Compiler<'_> {
             let n = n as usize;
             climb = Some(n);
             rest = tail;
-            self.count(path, depth + 1)?;
+            self.count(&path, depth + 1)?;
         }
         let offset = usize::from(climb.is_some());
-        let mut nodes = Vec::with_capacity(rest.len());
-        for (i, item) in rest.iter().enumerate() {
-            nodes.push(self.compile(item, &index_path(path, i + offset), depth + 1)?);
+        let plan = ValPlan {
+            exists,
+            climb,
+            single: false,
+        };
+        Ok(Entered::Pending(
+            Build::Val(plan),
+            items_of(rest, &path, depth + 1, offset),
+        ))
+    }
+}
+
+pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
+    let mut nodes = done.into_iter();
+    let (path_arg, default) = match (plan.raw, nodes.next()) {
+        (Some(raw), Some(node)) => (Some((raw, node)), nodes.next()),
+        _ => (None, None),
+    };
+    let path = match path_arg {
+        None => VarPath::Whole,
+        Some((raw, node)) => match (raw, node) {
+            (Value::Null, _) => VarPath::Whole,
+            (Value::String(s), _) if s.is_empty() => VarPath::Whole,
+            (Value::String(_) | Value::Number(_) | Value::Bool(_), _) => {
+                let mut text = String::new();
+                push_js_string(&mut text, raw);
+                let segments: Box<[Box<str>]> = text.split('.').map(Box::from).collect();
+                let cost = lookup_cost(segments.iter().map(|s| &**s));
+                VarPath::Static { segments, cost }
+            }
+            (_, node) => VarPath::Dynamic(node),
+        },
+    };
+    Node::Var(Box::new(Var { path, default }))
+}
+
+pub(super) fn build_val(plan: ValPlan, nodes: Vec<Node>) -> Node {
+    let val = if plan.single {
+        let node = nodes.into_iter().next().unwrap_or(Node::Lit(Value::Null));
+        match node {
+            Node::Lit(Value::Null) => Val {
+                climb: None,
+                path: static_path(Box::new([])),
+            },
+            Node::Lit(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => Val {
+                climb: None,
+                path: static_path(Box::new([segment(&v)])),
+            },
+            other => Val {
+                climb: None,
+                path: ValPath::Expr(other),
+            },
         }
+    } else {
         let literal = nodes.iter().all(|n| {
             matches!(
                 n,
@@ -91,7 +142,7 @@ impl Compiler<'_> {
             )
         });
         let path = if literal {
-            ValPath::Static(
+            static_path(
                 nodes
                     .iter()
                     .filter_map(|n| match n {
@@ -103,8 +154,21 @@ impl Compiler<'_> {
         } else {
             ValPath::Parts(nodes.into_boxed_slice())
         };
-        Ok(Val { climb, path })
+        Val {
+            climb: plan.climb,
+            path,
+        }
+    };
+    if plan.exists {
+        Node::Exists(Box::new(val))
+    } else {
+        Node::Val(Box::new(val))
     }
+}
+
+fn static_path(segments: Box<[Box<str>]>) -> ValPath {
+    let cost = lookup_cost(segments.iter().map(|s| &**s));
+    ValPath::Static { segments, cost }
 }
 
 /// A literal `val` segment: numbers and booleans as JavaScript prints them.

@@ -1,80 +1,275 @@
 //! Compiling flagd's `fractional`, with the schema checks that need its structure.
+//!
+//! Planning reads the argument list as written (warning about what flagd would reject or
+//! ignore) and lists the expressions in it: the bucketing value when it is a rule, each
+//! bucket's variant, each weight that is a rule, and each bucket that is a rule. Building
+//! takes their compiled nodes back in the same order.
 
 use serde_json::Value;
 
-use super::{index_path, Compiler};
+use super::plan::Build;
+use super::{index_path, Child, Compiler, Entered};
 use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, VarPath, Weight};
 use crate::targeting::ops::flagd::{
     fixed_weight, literal_variant_invalid, weight_of, MAX_TOTAL_WEIGHT,
 };
 use crate::targeting::RuleProblem;
 
+/// A `fractional` waiting for the expressions in it.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    path: String,
+    /// The argument is not an array (compiled for its problems): the operator returns null.
+    not_a_list: bool,
+    key: KeyPlan,
+    buckets: Vec<BucketPlan>,
+    /// Something can never be valid: the operator returns null.
+    always_null: bool,
+}
+
+#[derive(Debug)]
+enum KeyPlan {
+    Implicit,
+    Literal(Box<str>),
+    /// A rule: the first expression.
+    Expr,
+}
+
+#[derive(Debug)]
+enum BucketPlan {
+    /// `[variant, weight?]`: the variant is an expression; the weight is fixed or one too.
+    Static {
+        variant_path: String,
+        weight: WeightPlan,
+    },
+    /// A rule that must evaluate to `[variant, weight?]`.
+    Dynamic,
+}
+
+#[derive(Debug)]
+enum WeightPlan {
+    Fixed(u64),
+    Expr,
+    /// flagd rejects it: the operator returns null.
+    Invalid,
+}
+
 impl Compiler<'_> {
-    pub(super) fn compile_fractional(
+    pub(super) fn plan_fractional<'v>(
         &mut self,
-        arg: &Value,
-        path: &str,
+        arg: &'v Value,
+        path: String,
         depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        let Some(items) = arg.as_array() else {
-            self.compile(arg, path, depth + 1)?;
-            self.warn(
-                path,
-                "`fractional` needs an array of arguments: it returns null",
-            );
-            return Ok(Node::Lit(Value::Null));
+    ) -> Result<Entered<'v>, RuleProblem> {
+        let mut plan = Plan {
+            path,
+            not_a_list: false,
+            key: KeyPlan::Implicit,
+            buckets: Vec::new(),
+            always_null: false,
         };
-        let mut always_null = false;
-        let (key, bucket_items, offset) = match items.split_first() {
+        let mut children = Vec::new();
+        let Some(items) = arg.as_array() else {
+            plan.not_a_list = true;
+            children.push(Child {
+                value: arg,
+                path: plan.path.clone(),
+                depth: depth + 1,
+            });
+            return Ok(Entered::Pending(
+                Build::Fractional(Box::new(plan)),
+                children,
+            ));
+        };
+        let (bucket_items, offset) = match items.split_first() {
             None => {
                 self.warn(
-                    path,
+                    &plan.path,
                     "`fractional` needs at least one bucket: it returns null",
                 );
-                return Ok(Node::Lit(Value::Null));
+                return Ok(Entered::Node(Node::Lit(Value::Null)));
             }
-            Some((Value::Array(_), _)) => (FracKey::Implicit, items.as_slice(), 0),
+            Some((Value::Array(_), _)) => (items.as_slice(), 0),
             Some((first, rest)) => {
-                let at = index_path(path, 0);
-                let key = match first {
+                let at = index_path(&plan.path, 0);
+                match first {
                     Value::String(s) => {
                         self.warn(&at, "flagd's schema expects the bucketing value to be a rule, like {\"cat\": [{\"var\": \"$flagd.flagKey\"}, {\"var\": \"email\"}]}; a literal string puts everyone in the same bucket");
                         self.count(&at, depth + 1)?;
-                        FracKey::Literal(s.as_str().into())
+                        plan.key = KeyPlan::Literal(s.as_str().into());
                     }
                     Value::Null => {
                         self.warn(&at, "a null bucketing value means flagKey + targetingKey; leave it out instead");
                         self.count(&at, depth + 1)?;
-                        FracKey::Implicit
                     }
-                    Value::Object(_) => frac_key(self.compile(first, &at, depth + 1)?),
+                    Value::Object(_) => {
+                        plan.key = KeyPlan::Expr;
+                        children.push(Child {
+                            value: first,
+                            path: at,
+                            depth: depth + 1,
+                        });
+                    }
                     _ => {
                         self.warn(&at, "the bucketing value must be a rule or a bucket: `fractional` returns null");
-                        always_null = true;
-                        FracKey::Implicit
+                        plan.always_null = true;
                     }
-                };
-                (key, rest, 1)
+                }
+                (rest, 1)
             }
         };
-        // An expression may still produce the first bucket at run time.
-        if bucket_items.is_empty() && !matches!(key, FracKey::Expr(_) | FracKey::Cat(_)) {
+        // A rule may still produce the first bucket at run time.
+        if bucket_items.is_empty() && !matches!(plan.key, KeyPlan::Expr) {
             self.warn(
-                path,
+                &plan.path,
                 "`fractional` needs at least one bucket: it returns null",
             );
-            always_null = true;
+            plan.always_null = true;
         }
-        let mut buckets = Vec::with_capacity(bucket_items.len());
         for (i, item) in bucket_items.iter().enumerate() {
-            let at = index_path(path, i + offset);
-            match self.compile_bucket(item, &at, depth + 1)? {
-                Some(bucket) => buckets.push(bucket),
-                None => always_null = true,
+            let at = index_path(&plan.path, i + offset);
+            match self.plan_bucket(item, at, depth + 1, &mut children)? {
+                Some(bucket) => plan.buckets.push(bucket),
+                None => plan.always_null = true,
+            }
+        }
+        Ok(Entered::Pending(
+            Build::Fractional(Box::new(plan)),
+            children,
+        ))
+    }
+
+    /// One `[variant, weight?]` at level `depth`; `None` when it can never be valid (flagd
+    /// then returns null).
+    fn plan_bucket<'v>(
+        &mut self,
+        item: &'v Value,
+        at: String,
+        depth: usize,
+        children: &mut Vec<Child<'v>>,
+    ) -> Result<Option<BucketPlan>, RuleProblem> {
+        let Value::Array(parts) = item else {
+            if item.is_object() {
+                self.warn(
+                    &at,
+                    "flagd's schema expects a bucket to be [variant, weight]",
+                );
+                children.push(Child {
+                    value: item,
+                    path: at,
+                    depth,
+                });
+                return Ok(Some(BucketPlan::Dynamic));
+            }
+            self.warn(
+                &at,
+                "a bucket must be [variant, weight]: `fractional` returns null",
+            );
+            return Ok(None);
+        };
+        self.count(&at, depth)?;
+        let Some(variant) = parts.first() else {
+            self.warn(&at, "an empty bucket: `fractional` returns null");
+            return Ok(None);
+        };
+        if parts.len() > 2 {
+            self.warn(
+                &at,
+                "flagd's schema expects a bucket to be [variant, weight]; the rest is ignored",
+            );
+        }
+        let variant_path = index_path(&at, 0);
+        children.push(Child {
+            value: variant,
+            path: variant_path.clone(),
+            depth: depth + 1,
+        });
+        let weight_at = index_path(&at, 1);
+        let weight = match parts.get(1) {
+            None => WeightPlan::Fixed(1),
+            Some(raw @ Value::Object(_)) => {
+                children.push(Child {
+                    value: raw,
+                    path: weight_at,
+                    depth: depth + 1,
+                });
+                WeightPlan::Expr
+            }
+            Some(raw) => {
+                self.count(&weight_at, depth + 1)?;
+                match (raw, weight_of(raw)) {
+                    (Value::Number(n), Some(w)) => {
+                        if n.as_f64().is_some_and(|f| f < 0.0) {
+                            self.warn(&weight_at, "a negative weight counts as 0 (flagd's schema requires weights >= 0)");
+                        }
+                        WeightPlan::Fixed(w)
+                    }
+                    (Value::Null, Some(w)) => {
+                        self.warn(
+                            &weight_at,
+                            "flagd's schema expects an integer weight; null counts as 1",
+                        );
+                        WeightPlan::Fixed(w)
+                    }
+                    _ => {
+                        self.warn(&weight_at, "a weight must be a non-negative integer (at most 2147483647): `fractional` returns null");
+                        WeightPlan::Invalid
+                    }
+                }
+            }
+        };
+        Ok(Some(BucketPlan::Static {
+            variant_path,
+            weight,
+        }))
+    }
+
+    pub(super) fn build_fractional(&mut self, plan: Plan, done: Vec<Node>) -> Node {
+        if plan.not_a_list {
+            self.warn(
+                &plan.path,
+                "`fractional` needs an array of arguments: it returns null",
+            );
+            return Node::Lit(Value::Null);
+        }
+        let mut nodes = done.into_iter();
+        let mut next = || nodes.next().unwrap_or(Node::Lit(Value::Null));
+        let key = match plan.key {
+            KeyPlan::Implicit => FracKey::Implicit,
+            KeyPlan::Literal(s) => FracKey::Literal(s),
+            KeyPlan::Expr => frac_key(next()),
+        };
+        let mut always_null = plan.always_null;
+        let mut buckets = Vec::with_capacity(plan.buckets.len());
+        for bucket in plan.buckets {
+            match bucket {
+                BucketPlan::Dynamic => buckets.push(Bucket::Dynamic(next())),
+                BucketPlan::Static {
+                    variant_path,
+                    weight,
+                } => {
+                    let variant = next();
+                    let weight = match weight {
+                        WeightPlan::Fixed(w) => Weight::Fixed(w),
+                        WeightPlan::Expr => Weight::Expr(next()),
+                        WeightPlan::Invalid => {
+                            always_null = true;
+                            Weight::Fixed(0)
+                        }
+                    };
+                    if literal_variant_invalid(&variant) {
+                        self.warn(
+                            &variant_path,
+                            "a variant must be a string, boolean, number or null: `fractional` returns null",
+                        );
+                        always_null = true;
+                    }
+                    buckets.push(Bucket::Static { variant, weight });
+                }
             }
         }
         if always_null {
-            return Ok(Node::Lit(Value::Null));
+            return Node::Lit(Value::Null);
         }
         let mut cumulative = Vec::with_capacity(buckets.len());
         let mut total = 0u64;
@@ -89,90 +284,16 @@ impl Compiler<'_> {
         }
         if cumulative.len() == buckets.len() && (total == 0 || total > MAX_TOTAL_WEIGHT) {
             self.warn(
-                path,
+                &plan.path,
                 "the weights add up to 0 or to more than 2147483647: `fractional` returns null",
             );
         }
         let cumulative = (cumulative.len() == buckets.len()).then(|| cumulative.into_boxed_slice());
-        Ok(Node::Fractional(Box::new(Fractional {
+        Node::Fractional(Box::new(Fractional {
             key,
             buckets: buckets.into_boxed_slice(),
             cumulative,
-        })))
-    }
-
-    /// One `[variant, weight?]`; `None` when it can never be valid (flagd then returns null).
-    fn compile_bucket(
-        &mut self,
-        item: &Value,
-        at: &str,
-        depth: usize,
-    ) -> Result<Option<Bucket>, RuleProblem> {
-        let Value::Array(parts) = item else {
-            if item.is_object() {
-                self.warn(
-                    at,
-                    "flagd's schema expects a bucket to be [variant, weight]",
-                );
-                return Ok(Some(Bucket::Dynamic(self.compile(item, at, depth)?)));
-            }
-            self.warn(
-                at,
-                "a bucket must be [variant, weight]: `fractional` returns null",
-            );
-            return Ok(None);
-        };
-        self.count(at, depth)?;
-        let Some(variant_raw) = parts.first() else {
-            self.warn(at, "an empty bucket: `fractional` returns null");
-            return Ok(None);
-        };
-        if parts.len() > 2 {
-            self.warn(
-                at,
-                "flagd's schema expects a bucket to be [variant, weight]; the rest is ignored",
-            );
-        }
-        let variant = self.compile(variant_raw, &index_path(at, 0), depth + 1)?;
-        let mut valid = true;
-        if literal_variant_invalid(&variant) {
-            self.warn(
-                &index_path(at, 0),
-                "a variant must be a string, boolean, number or null: `fractional` returns null",
-            );
-            valid = false;
-        }
-        let weight_at = index_path(at, 1);
-        let weight = match parts.get(1) {
-            None => Weight::Fixed(1),
-            Some(raw @ Value::Object(_)) => {
-                Weight::Expr(self.compile(raw, &weight_at, depth + 1)?)
-            }
-            Some(raw) => {
-                self.count(&weight_at, depth + 1)?;
-                match (raw, weight_of(raw)) {
-                    (Value::Number(n), Some(w)) => {
-                        if n.as_f64().is_some_and(|f| f < 0.0) {
-                            self.warn(&weight_at, "a negative weight counts as 0 (flagd's schema requires weights >= 0)");
-                        }
-                        Weight::Fixed(w)
-                    }
-                    (Value::Null, Some(w)) => {
-                        self.warn(
-                            &weight_at,
-                            "flagd's schema expects an integer weight; null counts as 1",
-                        );
-                        Weight::Fixed(w)
-                    }
-                    _ => {
-                        self.warn(&weight_at, "a weight must be a non-negative integer (at most 2147483647): `fractional` returns null");
-                        valid = false;
-                        Weight::Fixed(0)
-                    }
-                }
-            }
-        };
-        Ok(valid.then_some(Bucket::Static { variant, weight }))
+        }))
     }
 }
 
@@ -201,7 +322,7 @@ fn is_flag_key_var(node: &Node) -> bool {
     match node {
         Node::Var(var) => {
             var.default.is_none()
-                && matches!(&var.path, VarPath::Static(segments)
+                && matches!(&var.path, VarPath::Static { segments, .. }
                     if segments.len() == 2
                         && segments.first().is_some_and(|s| &**s == "$flagd")
                         && segments.get(1).is_some_and(|s| &**s == "flagKey"))

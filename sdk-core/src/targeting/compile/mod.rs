@@ -1,16 +1,27 @@
-//! From JSON to the node tree: operator resolution, `$ref` expansion, limits, warnings.
-
-use std::collections::HashSet;
+//! From JSON to the node tree: operator resolution, `$ref` linking, limits, warnings.
+//!
+//! The compiler does not recurse. Each expression is *entered* (counted against the limits,
+//! checked against flagd's schema, and planned: which of its arguments are expressions, and
+//! how to build its node from them); an expression with arguments waits on an explicit stack
+//! while they compile, then is *built*. So compiling needs the same few frames of machine
+//! stack however deep the rule, in optimised and unoptimised builds alike, and `$ref`s never
+//! recurse into `$evaluators`: they link to the evaluator's shared node (see [`evaluators`]).
 
 use serde_json::{Map, Value};
 
-use super::node::{Args, ArithOp, CmpOp, Extremum, InSet, IterOp, Node, StrMatch};
+use super::node::{HashedItems, InSet, Node, SetItems};
 use super::schema::{self, Op};
-use super::{CompileOptions, RuleProblem};
+use super::value::number_key;
+use super::RuleProblem;
 use crate::json_path;
 
 mod data;
+pub(crate) mod evaluators;
 mod flagd;
+mod plan;
+
+use evaluators::{Index, RefSite};
+use plan::Build;
 
 /// Literal lists at least this long are hashed for `in`.
 const HASH_SET_MIN: usize = 8;
@@ -19,57 +30,138 @@ pub(crate) fn index_path(base: &str, index: usize) -> String {
     json_path::index(base, index)
 }
 
-/// An evaluator being expanded: its name and the path of the outermost `$ref` that led here.
-struct RefFrame {
-    name: String,
-    site: String,
+/// The limits one compilation works within.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub(crate) max_depth: usize,
+    pub(crate) max_nodes: usize,
+    /// Elements the document may still compile (its total bound minus what compiled before).
+    pub(crate) elements_left: usize,
+    pub(crate) max_total: usize,
+}
+
+/// What one rule (or one evaluator body) came to.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    /// Operator nodes, with the expanded size of every evaluator reached by `$ref` when they
+    /// are known (rules), without it when they are not yet (evaluator bodies).
+    pub(crate) nodes: usize,
+    /// The deepest level reached, with the same rule for `$ref`s as `nodes`.
+    pub(crate) height: usize,
+    /// Compiled elements held by this rule: nodes and literal values (shared evaluators are
+    /// counted once, in their own entry).
+    pub(crate) elements: usize,
+}
+
+/// An expression in argument position, still to compile.
+#[derive(Debug)]
+pub(crate) struct Child<'v> {
+    value: &'v Value,
+    path: String,
+    depth: usize,
+}
+
+/// An expression waiting for its arguments.
+#[derive(Debug)]
+struct Pending<'v> {
+    build: Build<'v>,
+    /// Arguments not compiled yet, the next one last.
+    todo: Vec<Child<'v>>,
+    done: Vec<Node>,
+}
+
+/// What entering an expression gives: its node, or what it waits for.
+enum Entered<'v> {
+    Node(Node),
+    Pending(Build<'v>, Vec<Child<'v>>),
 }
 
 pub(crate) struct Compiler<'o> {
-    evaluators: Option<&'o Map<String, Value>>,
-    max_depth: usize,
-    max_nodes: usize,
-    nodes: usize,
+    bounds: Bounds,
+    index: &'o Index,
+    stats: Stats,
     warnings: Vec<RuleProblem>,
-    refs: Vec<RefFrame>,
+    /// Every `$ref` met, in order.
+    sites: Vec<RefSite>,
 }
 
 impl<'o> Compiler<'o> {
-    pub(crate) fn new(options: &CompileOptions<'o>) -> Self {
+    pub(crate) fn new(bounds: Bounds, index: &'o Index) -> Self {
         Self {
-            evaluators: options.evaluators,
-            max_depth: options.max_depth,
-            max_nodes: options.max_nodes,
-            nodes: 0,
+            bounds,
+            index,
+            stats: Stats::default(),
             warnings: Vec::new(),
-            refs: Vec::new(),
+            sites: Vec::new(),
         }
     }
 
+    pub(crate) fn finish(self) -> (Stats, Vec<RuleProblem>, Vec<RefSite>) {
+        (self.stats, self.warnings, self.sites)
+    }
+
+    /// The elements counted so far, also when compiling stopped on a problem.
+    pub(crate) fn elements(&self) -> usize {
+        self.stats.elements
+    }
+
+    /// Compiles a rule: enters expressions depth first, keeping the ones that wait for their
+    /// arguments on a stack (at most `max_depth` of them, since entering checks the depth).
     pub(crate) fn compile_root(&mut self, rule: &Value) -> Result<Node, RuleProblem> {
-        self.compile(rule, "", 1)
+        let mut stack: Vec<Pending<'_>> = Vec::new();
+        let mut next = Child {
+            value: rule,
+            path: String::new(),
+            depth: 1,
+        };
+        loop {
+            let mut node = match self.enter(next.value, &next.path, next.depth)? {
+                Entered::Node(node) => node,
+                Entered::Pending(build, mut todo) => {
+                    todo.reverse();
+                    let done = Vec::with_capacity(todo.len());
+                    stack.push(Pending { build, todo, done });
+                    // Its first argument is entered next (below), or it builds at once.
+                    match stack.last_mut().and_then(|top| top.todo.pop()) {
+                        Some(child) => {
+                            next = child;
+                            continue;
+                        }
+                        None => self.build_top(&mut stack)?,
+                    }
+                }
+            };
+            // Hand the node to the expression waiting for it, building every expression whose
+            // arguments are now all compiled.
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return Ok(node);
+                };
+                top.done.push(node);
+                match top.todo.pop() {
+                    Some(child) => {
+                        next = child;
+                        break;
+                    }
+                    None => node = self.build_top(&mut stack)?,
+                }
+            }
+        }
     }
 
-    pub(crate) fn into_warnings(self) -> Vec<RuleProblem> {
-        self.warnings
+    /// Builds the expression on top of the stack from its compiled arguments.
+    fn build_top(&mut self, stack: &mut Vec<Pending<'_>>) -> Result<Node, RuleProblem> {
+        match stack.pop() {
+            Some(pending) => self.build(pending.build, pending.done),
+            // The caller pushed before calling; an empty stack builds nothing useful.
+            None => Ok(Node::Fail),
+        }
     }
 
-    /// A problem at `path`; inside an evaluator, reported at the `$ref` that expanded it.
     fn problem(&self, path: &str, message: impl Into<String>) -> RuleProblem {
-        let message = message.into();
-        match (self.refs.first(), self.refs.last()) {
-            (Some(outer), Some(inner)) => RuleProblem {
-                path: outer.site.clone(),
-                message: if path.is_empty() {
-                    format!("in $evaluators.{}: {message}", inner.name)
-                } else {
-                    format!("in $evaluators.{} at `{path}`: {message}", inner.name)
-                },
-            },
-            _ => RuleProblem {
-                path: path.to_owned(),
-                message,
-            },
+        RuleProblem {
+            path: path.to_owned(),
+            message: message.into(),
         }
     }
 
@@ -78,30 +170,54 @@ impl<'o> Compiler<'o> {
         self.warnings.push(problem);
     }
 
+    /// One operator node at `depth`.
     fn count(&mut self, path: &str, depth: usize) -> Result<(), RuleProblem> {
-        self.nodes += 1;
-        if self.nodes > self.max_nodes {
+        self.add_nodes(path, 1)?;
+        self.reach(path, depth)?;
+        self.add_elements(path, 1)
+    }
+
+    fn add_nodes(&mut self, path: &str, nodes: usize) -> Result<(), RuleProblem> {
+        self.stats.nodes = self.stats.nodes.saturating_add(nodes);
+        if self.stats.nodes > self.bounds.max_nodes {
             return Err(self.problem(
                 path,
                 format!(
                     "the rule has more than {} nodes after $ref expansion (max_rule_nodes)",
-                    self.max_nodes
-                ),
-            ));
-        }
-        if depth > self.max_depth {
-            return Err(self.problem(
-                path,
-                format!(
-                    "the rule is nested deeper than {} levels (max_rule_depth)",
-                    self.max_depth
+                    self.bounds.max_nodes
                 ),
             ));
         }
         Ok(())
     }
 
-    /// Counts a literal taken as it is (`preserve`), so it is bounded like the rest.
+    /// Records that the rule reaches `depth` levels.
+    fn reach(&mut self, path: &str, depth: usize) -> Result<(), RuleProblem> {
+        if depth > self.bounds.max_depth {
+            return Err(self.problem(path, evaluators::depth_message(self.bounds.max_depth)));
+        }
+        self.stats.height = self.stats.height.max(depth);
+        Ok(())
+    }
+
+    fn add_elements(&mut self, path: &str, elements: usize) -> Result<(), RuleProblem> {
+        self.stats.elements = self.stats.elements.saturating_add(elements);
+        if self.stats.elements > self.bounds.elements_left {
+            return Err(self.problem(
+                path,
+                format!(
+                    "the document's rules have more than {} compiled elements in all \
+                     (max_total_rule_elements; each $evaluators entry counts once)",
+                    self.bounds.max_total
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A literal taken as it is (`preserve`, or an array without operators in it): one node,
+    /// and every value in it an element of the document's total; nested arrays and objects
+    /// are levels, so the depth limit bounds every later walk of the value.
     fn count_literal(
         &mut self,
         value: &Value,
@@ -109,58 +225,65 @@ impl<'o> Compiler<'o> {
         depth: usize,
     ) -> Result<(), RuleProblem> {
         self.count(path, depth)?;
-        match value {
-            Value::Array(items) => items
-                .iter()
-                .try_for_each(|item| self.count_literal(item, path, depth + 1)),
-            Value::Object(map) => map
-                .values()
-                .try_for_each(|item| self.count_literal(item, path, depth + 1)),
-            _ => Ok(()),
-        }
-    }
-
-    /// Compiles any JSON value in expression position. `depth` is this value's nesting level.
-    pub(crate) fn compile(
-        &mut self,
-        value: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        self.count(path, depth)?;
-        match value {
-            Value::Array(items) => {
-                let nodes = self.compile_items(items, path, depth + 1)?;
-                Ok(fold_array(nodes))
+        let mut stack = vec![(value, depth)];
+        let mut elements = 0usize;
+        while let Some((value, level)) = stack.pop() {
+            elements += 1;
+            match value {
+                Value::Array(items) if !items.is_empty() => {
+                    self.reach(path, level + 1)?;
+                    stack.extend(items.iter().map(|item| (item, level + 1)));
+                }
+                Value::Object(map) if !map.is_empty() => {
+                    self.reach(path, level + 1)?;
+                    stack.extend(map.values().map(|item| (item, level + 1)));
+                }
+                _ => {}
             }
-            Value::Object(map) => self.compile_object(map, path, depth),
-            scalar => Ok(Node::Lit(scalar.clone())),
+        }
+        self.add_elements(path, elements.saturating_sub(1))
+    }
+
+    /// Enters a JSON value in expression position at level `depth`.
+    fn enter<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        depth: usize,
+    ) -> Result<Entered<'v>, RuleProblem> {
+        match value {
+            Value::Array(items) if is_literal(items) => {
+                self.count_literal(value, path, depth)?;
+                Ok(Entered::Node(Node::Lit(value.clone())))
+            }
+            Value::Array(items) => {
+                self.count(path, depth)?;
+                Ok(Entered::Pending(
+                    Build::Array,
+                    items_of(items, path, depth + 1, 0),
+                ))
+            }
+            Value::Object(map) => {
+                self.count(path, depth)?;
+                self.enter_object(map, path, depth)
+            }
+            scalar => {
+                self.count(path, depth)?;
+                Ok(Entered::Node(Node::Lit(scalar.clone())))
+            }
         }
     }
 
-    fn compile_items(
+    fn enter_object<'v>(
         &mut self,
-        items: &[Value],
+        map: &'v Map<String, Value>,
         path: &str,
         depth: usize,
-    ) -> Result<Vec<Node>, RuleProblem> {
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| self.compile(item, &index_path(path, i), depth))
-            .collect()
-    }
-
-    fn compile_object(
-        &mut self,
-        map: &Map<String, Value>,
-        path: &str,
-        depth: usize,
-    ) -> Result<Node, RuleProblem> {
+    ) -> Result<Entered<'v>, RuleProblem> {
         let mut entries = map.iter();
         let (Some((name, arg)), None) = (entries.next(), entries.next()) else {
             if map.is_empty() {
-                return Ok(Node::Lit(Value::Object(Map::new())));
+                return Ok(Entered::Node(Node::Lit(Value::Object(Map::new()))));
             }
             return Err(self.problem(
                 path,
@@ -168,7 +291,7 @@ impl<'o> Compiler<'o> {
             ));
         };
         if name == "$ref" {
-            return self.expand_ref(arg, path, depth);
+            return self.link_ref(arg, path, depth).map(Entered::Node);
         }
         let Some(op) = Op::from_name(name) else {
             return Err(self.problem(path, format!("unknown operator `{}`", shorten(name))));
@@ -177,223 +300,54 @@ impl<'o> Compiler<'o> {
         for (at, message) in schema::check(op, name, arg, &op_path) {
             self.warn(&at, message);
         }
-        self.compile_op(op, name, arg, &op_path, depth)
+        self.plan(op, name, arg, op_path, depth)
     }
 
-    fn expand_ref(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Node, RuleProblem> {
+    /// `{"$ref": name}`: a link to the shared evaluator. When the evaluators are compiled
+    /// already (a rule), its size and depth count here; while they are being compiled (an
+    /// evaluator body), the site is recorded and checked once every body is compiled.
+    fn link_ref(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Node, RuleProblem> {
         let Value::String(name) = arg else {
             return Err(self.problem(path, "`$ref` must be the name of an evaluator (a string)"));
         };
-        if let Some(start) = self.refs.iter().position(|f| f.name == *name) {
-            let chain: Vec<&str> = self
-                .refs
-                .iter()
-                .skip(start)
-                .map(|f| f.name.as_str())
-                .collect();
-            return Err(self.problem(
-                path,
-                format!(
-                    "$ref cycle in $evaluators: {} -> {name}",
-                    chain.join(" -> ")
-                ),
-            ));
-        }
-        let Some(body) = self.evaluators.and_then(|e| e.get(name)) else {
+        let Some(target) = self.index.position(name) else {
             return Err(self.problem(
                 path,
                 format!("$ref to `{}`, which is not in $evaluators", shorten(name)),
             ));
         };
-        let site = match self.refs.first() {
-            Some(outer) => outer.site.clone(),
-            None => path.to_owned(),
-        };
-        self.refs.push(RefFrame {
-            name: name.clone(),
-            site,
+        if let Some(resolved) = self.index.resolved(target) {
+            let (nodes, height) = resolved.map_err(|cause| cause.at(path))?;
+            // The evaluator's root sits one level below the `$ref`.
+            if depth.saturating_add(height) > self.bounds.max_depth {
+                return Err(self.problem(
+                    path,
+                    evaluators::ref_depth_message(self.bounds.max_depth, name, height),
+                ));
+            }
+            self.add_nodes(path, nodes)?;
+            self.stats.height = self.stats.height.max(depth + height);
+        }
+        self.sites.push(RefSite {
+            target,
+            path: path.to_owned(),
+            depth,
         });
-        let result = self.compile(body, "", depth);
-        self.refs.pop();
-        result
+        Ok(Node::Ref(self.index.slot(target)))
     }
+}
 
-    /// The argument list when `arg` is an array; each argument is one level deeper.
-    fn list(
-        &mut self,
-        arg: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Option<Vec<Node>>, RuleProblem> {
-        match arg {
-            Value::Array(items) => self.compile_items(items, path, depth + 1).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    fn args(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Args, RuleProblem> {
-        Ok(match self.list(arg, path, depth)? {
-            Some(nodes) => Args::List(nodes.into_boxed_slice()),
-            None => Args::Single(Box::new(self.compile(arg, path, depth + 1)?)),
+/// `items` as arguments at `depth`, their paths indexed from `offset`.
+fn items_of<'v>(items: &'v [Value], path: &str, depth: usize, offset: usize) -> Vec<Child<'v>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Child {
+            value,
+            path: index_path(path, i + offset),
+            depth,
         })
-    }
-
-    /// Operators that only take an argument array: anything else (including an expression
-    /// producing an array at run time) always raises `Invalid Arguments`.
-    fn list_only(
-        &mut self,
-        name: &str,
-        arg: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Result<Box<[Node]>, Node>, RuleProblem> {
-        match self.list(arg, path, depth)? {
-            Some(nodes) => Ok(Ok(nodes.into_boxed_slice())),
-            None => {
-                // Still compiled, so unknown operators and bad $refs inside are reported.
-                self.compile(arg, path, depth + 1)?;
-                self.warn(
-                    path,
-                    format!(
-                        "`{name}` needs an array of arguments: it always raises Invalid Arguments"
-                    ),
-                );
-                Ok(Err(Node::Fail))
-            }
-        }
-    }
-
-    /// `!`, `!!`, `log`, `throw`: the first element of an array, or the value itself.
-    fn unary(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Node, RuleProblem> {
-        Ok(match self.list(arg, path, depth)? {
-            Some(nodes) => nodes.into_iter().next().unwrap_or(Node::Lit(Value::Null)),
-            None => self.compile(arg, path, depth + 1)?,
-        })
-    }
-
-    fn compile_op(
-        &mut self,
-        op: Op,
-        name: &str,
-        arg: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        let list_node =
-            |c: &mut Self, make: fn(Box<[Node]>) -> Node| -> Result<Node, RuleProblem> {
-                Ok(match c.list_only(name, arg, path, depth)? {
-                    Ok(nodes) => make(nodes),
-                    Err(fail) => fail,
-                })
-            };
-        Ok(match op {
-            Op::Var => self.compile_var(arg, path, depth)?,
-            Op::Val => Node::Val(Box::new(self.compile_val(arg, path, depth)?)),
-            Op::Exists => Node::Exists(Box::new(self.compile_val(arg, path, depth)?)),
-            Op::Missing => Node::Missing(self.args(arg, path, depth)?),
-            Op::MissingSome => list_node(self, Node::MissingSome)?,
-            Op::If | Op::Ternary => list_node(self, Node::If)?,
-            Op::And => list_node(self, Node::And)?,
-            Op::Or => list_node(self, Node::Or)?,
-            Op::Coalesce => Node::Coalesce(self.args(arg, path, depth)?),
-            Op::Not => Node::Not(Box::new(self.unary(arg, path, depth)?)),
-            Op::NotNot => Node::Truthy(Box::new(self.unary(arg, path, depth)?)),
-            Op::Log => self.unary(arg, path, depth)?,
-            Op::Throw => Node::Throw(Box::new(self.unary(arg, path, depth)?)),
-            Op::Eq => self.compare(CmpOp::Eq, name, arg, path, depth)?,
-            Op::Ne => self.compare(CmpOp::Ne, name, arg, path, depth)?,
-            Op::StrictEq => self.compare(CmpOp::StrictEq, name, arg, path, depth)?,
-            Op::StrictNe => self.compare(CmpOp::StrictNe, name, arg, path, depth)?,
-            Op::Lt => self.compare(CmpOp::Lt, name, arg, path, depth)?,
-            Op::Le => self.compare(CmpOp::Le, name, arg, path, depth)?,
-            Op::Gt => self.compare(CmpOp::Gt, name, arg, path, depth)?,
-            Op::Ge => self.compare(CmpOp::Ge, name, arg, path, depth)?,
-            Op::Add => Node::Arith(ArithOp::Add, self.args(arg, path, depth)?),
-            Op::Sub => Node::Arith(ArithOp::Sub, self.args(arg, path, depth)?),
-            Op::Mul => Node::Arith(ArithOp::Mul, self.args(arg, path, depth)?),
-            Op::Div => Node::Arith(ArithOp::Div, self.args(arg, path, depth)?),
-            Op::Mod => Node::Arith(ArithOp::Mod, self.args(arg, path, depth)?),
-            Op::Max => Node::Extremum(Extremum::Max, self.args(arg, path, depth)?),
-            Op::Min => Node::Extremum(Extremum::Min, self.args(arg, path, depth)?),
-            Op::Cat => Node::Cat(self.args(arg, path, depth)?),
-            Op::Merge => Node::Merge(self.args(arg, path, depth)?),
-            Op::Substr => list_node(self, Node::Substr)?,
-            Op::In => match self.list_only(name, arg, path, depth)? {
-                Ok(nodes) => in_node(nodes),
-                Err(fail) => fail,
-            },
-            Op::Map => self.iterator(Some(IterOp::Map), name, arg, path, depth)?,
-            Op::Filter => self.iterator(Some(IterOp::Filter), name, arg, path, depth)?,
-            Op::All => self.iterator(Some(IterOp::All), name, arg, path, depth)?,
-            Op::Some => self.iterator(Some(IterOp::Some), name, arg, path, depth)?,
-            Op::None => self.iterator(Some(IterOp::None), name, arg, path, depth)?,
-            Op::Reduce => self.iterator(None, name, arg, path, depth)?,
-            Op::Try => Node::Try(self.args(arg, path, depth)?),
-            Op::Preserve => {
-                self.count_literal(arg, path, depth + 1)?;
-                Node::Lit(arg.clone())
-            }
-            Op::StartsWith => Node::StrMatch(StrMatch::StartsWith, self.args(arg, path, depth)?),
-            Op::EndsWith => Node::StrMatch(StrMatch::EndsWith, self.args(arg, path, depth)?),
-            Op::SemVer => Node::SemVer(self.args(arg, path, depth)?),
-            Op::Fractional => self.compile_fractional(arg, path, depth)?,
-        })
-    }
-
-    fn compare(
-        &mut self,
-        op: CmpOp,
-        name: &str,
-        arg: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        Ok(match self.list_only(name, arg, path, depth)? {
-            Ok(nodes) if nodes.len() < 2 => {
-                self.warn(
-                    path,
-                    format!(
-                        "`{name}` needs at least 2 arguments: it always raises Invalid Arguments"
-                    ),
-                );
-                Node::Fail
-            }
-            Ok(nodes) => Node::Compare(op, nodes),
-            Err(fail) => fail,
-        })
-    }
-
-    /// `map`/`filter`/`all`/`some`/`none` (`op`) and `reduce` (`None`). A literal `null` in
-    /// place of the array, or of the body of `map`, `filter` or `reduce`, can never work and
-    /// raises `Invalid Arguments`, as in the compat tables.
-    fn iterator(
-        &mut self,
-        op: Option<IterOp>,
-        name: &str,
-        arg: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<Node, RuleProblem> {
-        let nodes = match self.list_only(name, arg, path, depth)? {
-            Ok(nodes) => nodes,
-            Err(fail) => return Ok(fail),
-        };
-        let items = arg.as_array().map(Vec::as_slice).unwrap_or_default();
-        let null_source = items.first().is_some_and(Value::is_null);
-        let body_required = !matches!(op, Some(IterOp::All | IterOp::Some | IterOp::None));
-        let null_body = body_required && items.get(1).is_none_or(Value::is_null);
-        if null_source || null_body {
-            self.warn(
-                path,
-                format!("`{name}` needs an array and a rule: it always raises Invalid Arguments"),
-            );
-            return Ok(Node::Fail);
-        }
-        Ok(match op {
-            Some(op) => Node::Iter(op, nodes),
-            None => Node::Reduce(nodes),
-        })
-    }
+        .collect()
 }
 
 /// A literal array folds into a constant, so evaluating it borrows instead of building.
@@ -412,26 +366,58 @@ fn fold_array(nodes: Vec<Node>) -> Node {
     }
 }
 
-/// `in` against a literal array gets a node of its own (hashed when long).
+/// An array without objects anywhere inside: a constant, whatever its size.
+fn is_literal(items: &[Value]) -> bool {
+    let mut stack: Vec<&[Value]> = vec![items];
+    while let Some(items) = stack.pop() {
+        for item in items {
+            match item {
+                Value::Object(_) => return false,
+                Value::Array(inner) => stack.push(inner),
+                _ => {}
+            }
+        }
+    }
+    true
+}
+
+/// `in` against a literal array gets a node of its own: hashed by type when long.
 fn in_node(nodes: Box<[Node]>) -> Node {
     let mut nodes = nodes.into_vec();
     if nodes.len() == 2 && matches!(nodes.get(1), Some(Node::Lit(Value::Array(_)))) {
         if let (Some(Node::Lit(Value::Array(items))), Some(needle)) = (nodes.pop(), nodes.pop()) {
-            let strings = (items.len() >= HASH_SET_MIN).then(|| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(Box::from)
-                    .collect::<HashSet<Box<str>>>()
-            });
-            return Node::InSet(Box::new(InSet {
-                needle,
-                items: items.into_boxed_slice(),
-                strings,
-            }));
+            let items = if items.len() < HASH_SET_MIN {
+                SetItems::Few(items.into_boxed_slice())
+            } else {
+                SetItems::Hashed(Box::new(hash_items(items)))
+            };
+            return Node::InSet(Box::new(InSet { needle, items }));
         }
     }
     Node::In(nodes.into_boxed_slice())
+}
+
+fn hash_items(items: Vec<Value>) -> HashedItems {
+    let mut set = HashedItems::default();
+    let mut compound = Vec::new();
+    for item in items {
+        match item {
+            Value::String(s) => {
+                set.strings.insert(s.into_boxed_str());
+            }
+            Value::Number(n) => {
+                set.numbers.insert(number_key(&n));
+            }
+            Value::Bool(true) => set.has_true = true,
+            Value::Bool(false) => set.has_false = true,
+            Value::Null => set.null = true,
+            other => compound.push(other),
+        }
+    }
+    set.strings.shrink_to_fit();
+    set.numbers.shrink_to_fit();
+    set.compound = compound.into_boxed_slice();
+    set
 }
 
 /// Operator names and evaluator names in messages, cut to a readable length.

@@ -1,11 +1,15 @@
 //! `+`, `-`, `*`, `/`, `%`, `max`, `min`: numbers in, a number out, NaN is an error.
 
+use crate::targeting::budget::{Budget, ALLOC};
 use crate::targeting::eval::{for_each_arg, null, Ctx, Out, Res};
 use crate::targeting::node::{Args, ArithOp, Extremum};
 use crate::targeting::value::{number_value, to_number};
 use crate::targeting::EvalError;
 
-fn operand(value: &serde_json::Value) -> Result<f64, EvalError> {
+fn operand(value: &serde_json::Value, budget: &Budget) -> Result<f64, EvalError> {
+    if let serde_json::Value::String(s) = value {
+        budget.charge_slow(s.len())?;
+    }
     let n = to_number(value);
     if n.is_nan() {
         Err(EvalError::nan())
@@ -18,10 +22,11 @@ fn operand(value: &serde_json::Value) -> Result<f64, EvalError> {
 /// without any, `+` is 0 and `*` is 1 while the others raise `Invalid Arguments`; `%` needs
 /// two. Division by zero is a `NaN` error, as is any result JSON cannot hold.
 pub(crate) fn arith<'s>(op: ArithOp, args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    ctx.charge(ALLOC)?;
     let mut acc: Option<f64> = None;
     let mut count = 0usize;
     for_each_arg(args, ctx, |value| {
-        let x = operand(value)?;
+        let x = operand(value, ctx.budget())?;
         count += 1;
         acc = Some(match acc {
             None => x,
@@ -57,9 +62,10 @@ pub(crate) fn arith<'s>(op: ArithOp, args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'
 
 /// `max`/`min` of the arguments as numbers; null without arguments.
 pub(crate) fn extremum<'s>(which: Extremum, args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    ctx.charge(ALLOC)?;
     let mut best: Option<f64> = None;
     for_each_arg(args, ctx, |value| {
-        let x = operand(value)?;
+        let x = operand(value, ctx.budget())?;
         best = Some(match (best, which) {
             (None, _) => x,
             (Some(b), Extremum::Max) => b.max(x),

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::targeting::budget::{Budget, ELEMENT};
 use crate::targeting::eval::{boolean, null, Ctx, Out, Res};
 use crate::targeting::murmur3::{hash32, hash32_parts, Hasher};
 use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, StrMatch, Weight};
@@ -23,9 +24,15 @@ fn arg_values<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Result<Vec<Out<'s>>, Eva
     match args {
         Args::List(nodes) => nodes.iter().map(|n| n.eval(ctx)).collect(),
         Args::Single(node) => match node.eval(ctx)? {
-            Out::Ref(Value::Array(items)) => Ok(items.iter().map(Out::Ref).collect()),
+            Out::Ref(Value::Array(items)) => {
+                ctx.charge(ELEMENT.saturating_mul(items.len() as u64))?;
+                Ok(items.iter().map(Out::Ref).collect())
+            }
             Out::Owned(value) => match *value {
-                Value::Array(items) => Ok(items.into_iter().map(Out::new).collect()),
+                Value::Array(items) => {
+                    ctx.charge(ELEMENT.saturating_mul(items.len() as u64))?;
+                    Ok(items.into_iter().map(Out::new).collect())
+                }
                 other => Ok(vec![Out::new(other)]),
             },
             other => Ok(vec![other]),
@@ -36,65 +43,93 @@ fn arg_values<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Result<Vec<Out<'s>>, Eva
 /// `starts_with` / `ends_with`: two strings, else null (not false, so that flagd serves the
 /// default variant instead of looking up a variant named "false").
 pub(crate) fn str_match<'s>(which: StrMatch, args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let budget = ctx.budget();
     let result = match args {
         Args::List(nodes) => match &**nodes {
-            [a, b] => affix_test(which, &*a.eval(ctx)?, &*b.eval(ctx)?),
+            [a, b] => affix_test(which, &*a.eval(ctx)?, &*b.eval(ctx)?, budget)?,
             _ => None,
         },
         Args::Single(_) => match arg_values(args, ctx)?.as_slice() {
-            [a, b] => affix_test(which, a, b),
+            [a, b] => affix_test(which, a, b, budget)?,
             _ => None,
         },
     };
     Ok(result.map_or_else(null, boolean))
 }
 
-fn affix_test(which: StrMatch, subject: &Value, affix: &Value) -> Option<bool> {
+fn affix_test(
+    which: StrMatch,
+    subject: &Value,
+    affix: &Value,
+    budget: &Budget,
+) -> Result<Option<bool>, EvalError> {
     let (Value::String(subject), Value::String(affix)) = (subject, affix) else {
-        return None;
+        return Ok(None);
     };
-    Some(match which {
+    budget.charge_fast(affix.len().min(subject.len()))?;
+    Ok(Some(match which {
         StrMatch::StartsWith => subject.starts_with(affix.as_str()),
         StrMatch::EndsWith => subject.ends_with(affix.as_str()),
-    })
+    }))
 }
 
-/// A `sem_ver` operand: a string, or a number written as JavaScript prints it (`1.2`, `1`).
-fn version_text(value: &Value) -> Option<Cow<'_, str>> {
-    match value {
-        Value::String(s) => Some(Cow::Borrowed(s)),
+/// A `sem_ver` operand: a string, or a number written as JavaScript prints it (`1.2`, `1`),
+/// paid for as the parse that follows reads it.
+fn version_text<'v>(value: &'v Value, budget: &Budget) -> Result<Option<Cow<'v, str>>, EvalError> {
+    let text = match value {
+        Value::String(s) => Cow::Borrowed(s.as_str()),
         Value::Number(n) => {
+            budget.charge_text(value)?;
             let mut out = String::new();
             push_js_number(&mut out, n);
-            Some(Cow::Owned(out))
+            Cow::Owned(out)
         }
-        _ => None,
-    }
+        _ => return Ok(None),
+    };
+    budget.charge_slow(text.len())?;
+    Ok(Some(text))
 }
 
 /// `sem_ver`: `[version, operator, version]`; null for a wrong count, an unknown operator or
 /// an invalid version.
 pub(crate) fn sem_ver<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    let budget = ctx.budget();
     let result = match args {
         Args::List(nodes) => match &**nodes {
-            [left, op, right] => {
-                compare_versions(&*left.eval(ctx)?, &*op.eval(ctx)?, &*right.eval(ctx)?)
-            }
+            [left, op, right] => compare_versions(
+                &*left.eval(ctx)?,
+                &*op.eval(ctx)?,
+                &*right.eval(ctx)?,
+                budget,
+            )?,
             _ => None,
         },
         Args::Single(_) => match arg_values(args, ctx)?.as_slice() {
-            [left, op, right] => compare_versions(left, op, right),
+            [left, op, right] => compare_versions(left, op, right, budget)?,
             _ => None,
         },
     };
     Ok(result.map_or_else(null, boolean))
 }
 
-fn compare_versions(left: &Value, op: &Value, right: &Value) -> Option<bool> {
-    let op = op.as_str().and_then(SemVerOp::parse)?;
-    let (left, right) = (version_text(left)?, version_text(right)?);
-    let (a, b) = (Version::parse(&left)?, Version::parse(&right)?);
-    Some(op.apply(&a, &b))
+fn compare_versions(
+    left: &Value,
+    op: &Value,
+    right: &Value,
+    budget: &Budget,
+) -> Result<Option<bool>, EvalError> {
+    let Some(op) = op.as_str().and_then(SemVerOp::parse) else {
+        return Ok(None);
+    };
+    let (Some(left), Some(right)) = (version_text(left, budget)?, version_text(right, budget)?)
+    else {
+        return Ok(None);
+    };
+    // Comparing parsed versions reads each part once more, at most.
+    Ok(match (Version::parse(&left), Version::parse(&right)) {
+        (Some(a), Some(b)) => Some(op.apply(&a, &b)),
+        _ => None,
+    })
 }
 
 /// A weight as flagd reads it: an integer (negative clamps to 0), or null for the default 1.
@@ -131,38 +166,52 @@ enum KeyHash {
 
 /// The implicit bucketing value `flagKey ‖ targetingKey`, hashed without building it; null
 /// when the context has no non-empty string `targetingKey`.
-fn implicit_hash(ctx: &Ctx<'_, '_>) -> KeyHash {
+fn implicit_hash(ctx: &Ctx<'_, '_>) -> Result<KeyHash, EvalError> {
     let key = ctx
-        .root_data()
-        .and_then(|data| data.get("targetingKey"))
+        .root_field("targetingKey")
         .and_then(Value::as_str)
         .filter(|k| !k.is_empty());
-    match key {
-        Some(key) => KeyHash::Hash(hash32_parts(
-            &[ctx.shared.env.flag_key.as_bytes(), key.as_bytes()],
-            0,
-        )),
+    Ok(match key {
+        Some(key) => {
+            let flag_key = ctx.shared.env.flag_key;
+            ctx.budget().charge_slow(flag_key.len() + key.len())?;
+            KeyHash::Hash(hash32_parts(&[flag_key.as_bytes(), key.as_bytes()], 0))
+        }
         None => KeyHash::Unavailable,
-    }
+    })
+}
+
+/// MurmurHash3 of `bytes`, paid for.
+fn hash_charged(bytes: &[u8], budget: &Budget) -> Result<u32, EvalError> {
+    budget.charge_slow(bytes.len())?;
+    Ok(hash32(bytes, 0))
 }
 
 /// The hash of what `cat` would build from `parts`, without building it.
 fn cat_hash<'s>(parts: &'s [CatPart], ctx: &Ctx<'s, '_>) -> Result<u32, EvalError> {
     let mut hasher = Hasher::new(0);
+    let budget = ctx.budget();
     for part in parts {
         let node = match part {
             CatPart::FlagKey(_) if ctx.is_root() => {
-                hasher.write(ctx.shared.env.flag_key.as_bytes());
+                let flag_key = ctx.shared.env.flag_key;
+                budget.charge_slow(flag_key.len())?;
+                hasher.write(flag_key.as_bytes());
                 continue;
             }
             CatPart::FlagKey(node) | CatPart::Other(node) => node,
         };
         match &*node.eval(ctx)? {
             Value::Null => {}
-            Value::String(s) => hasher.write(s.as_bytes()),
+            Value::String(s) => {
+                budget.charge_slow(s.len())?;
+                hasher.write(s.as_bytes());
+            }
             other => {
+                budget.charge_text(other)?;
                 let mut text = String::new();
                 push_js_string(&mut text, other);
+                budget.charge_slow(text.len())?;
                 hasher.write(text.as_bytes());
             }
         }
@@ -174,18 +223,19 @@ fn cat_hash<'s>(parts: &'s [CatPart], ctx: &Ctx<'s, '_>) -> Result<u32, EvalErro
 /// the cumulative weights with flagd's v2 rule, `bucket = (hash × total) >> 32`.
 pub(crate) fn fractional<'s>(frac: &'s Fractional, ctx: &Ctx<'s, '_>) -> Res<'s> {
     let mut dynamic_first: Option<Out<'s>> = None;
+    let budget = ctx.budget();
     let hash = match &frac.key {
-        FracKey::Implicit => implicit_hash(ctx),
-        FracKey::Literal(key) => KeyHash::Hash(hash32(key.as_bytes(), 0)),
+        FracKey::Implicit => implicit_hash(ctx)?,
+        FracKey::Literal(key) => KeyHash::Hash(hash_charged(key.as_bytes(), budget)?),
         FracKey::Cat(parts) => KeyHash::Hash(cat_hash(parts, ctx)?),
         FracKey::Expr(node) => {
             let value = node.eval(ctx)?;
             match &*value {
-                Value::String(key) => KeyHash::Hash(hash32(key.as_bytes(), 0)),
-                Value::Null => implicit_hash(ctx),
+                Value::String(key) => KeyHash::Hash(hash_charged(key.as_bytes(), budget)?),
+                Value::Null => implicit_hash(ctx)?,
                 Value::Array(_) => {
                     dynamic_first = Some(value);
-                    implicit_hash(ctx)
+                    implicit_hash(ctx)?
                 }
                 _ => return Ok(null()),
             }
@@ -217,7 +267,7 @@ pub(crate) fn fractional<'s>(frac: &'s Fractional, ctx: &Ctx<'s, '_>) -> Res<'s>
         weights.push(w);
     }
     for bucket in frac.buckets.iter() {
-        ctx.charge(1)?;
+        ctx.charge(ELEMENT)?;
         match bucket {
             Bucket::Static { weight, .. } => {
                 let w = match weight {
@@ -287,7 +337,12 @@ fn dynamic_bucket(value: Out<'_>) -> Option<(Out<'_>, u64)> {
     }
     match value {
         Out::Ref(Value::Array(items)) => Some((Out::Ref(items.first()?), weight)),
-        other => Some((Out::new(other.as_array()?.first()?.clone()), weight)),
+        // Moved out, not copied.
+        Out::Owned(boxed) => match *boxed {
+            Value::Array(items) => Some((Out::new(items.into_iter().next()?), weight)),
+            _ => None,
+        },
+        Out::Ref(_) => None,
     }
 }
 
