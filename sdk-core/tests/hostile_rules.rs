@@ -3,6 +3,8 @@
 //! 512 KiB stack, so stack use is bounded by construction, and the bounds are asserted as
 //! counts (nodes, budget units, heap bytes), never as wall-clock times. The timings are in the
 //! issue's report, measured with the release CLI.
+// These tests load configs: they need the `config` feature (on by default).
+#![cfg(feature = "config")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

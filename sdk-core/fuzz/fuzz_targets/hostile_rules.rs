@@ -228,13 +228,14 @@ fn run(input: &[u8]) {
     // The document through the loader and the client.
     let text = doc.to_string();
     let _ = Config::parse(&text, &Limits::default());
-    let Ok(client) = Client::from_json(&text, FixedClock::at_unix_seconds(1_795_000_000)) else {
+    let Ok(client) = Client::from_json(&text, FixedClock::at_unix_seconds(1_795_000_000), 1) else {
         return;
     };
     let Ok(ctx) = Context::from_value(data) else {
         return;
     };
     let keys: Vec<String> = client
+        .snapshot()
         .config()
         .map(|c| c.flag_keys().take(20).map(str::to_owned).collect())
         .unwrap_or_default();
