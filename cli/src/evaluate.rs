@@ -42,6 +42,10 @@ pub(crate) struct EvaluateArgs {
     /// Write the self-contained HTML report.
     #[arg(long, value_name = "FILE")]
     html: Option<String>,
+    /// Write the SQL that computes the same A/B statistics over a table of the events (one
+    /// file per statistic) into this folder, and exit.
+    #[arg(long, value_name = "DIR")]
+    sql: Option<String>,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     quiet: bool,
@@ -172,6 +176,13 @@ fn reduce(args: &EvaluateArgs, spec: &Spec, bundles: &[(String, Bundle)]) -> Res
 pub(crate) fn run(args: &EvaluateArgs) -> Result<ExitCode, String> {
     let spec =
         Spec::from_json(&read_file(&args.spec)?).map_err(|e| format!("{}: {e}", args.spec))?;
+    if let Some(dir) = &args.sql {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
+        for (name, text) in tandem_eval::sql::render(&spec) {
+            write(&Path::new(dir).join(name).to_string_lossy(), &text)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let stats = if args.stats.is_empty() {
         if args.events.is_empty() {
             return Err("give event logs (or - for stdin), or --stats FILE".to_owned());

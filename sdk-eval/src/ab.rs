@@ -4,7 +4,7 @@
 //! Conventions (and the reference each follows):
 //! - variances are sample variances (divisor n − 1), as scipy's Welch test and gbstats'
 //!   `SampleMeanStatistic`; in the z form a conversion (`any`) metric uses `p(1 − p)` instead,
-//!   as spotify-confidence's z-test does for binary data;
+//!   as spotify-confidence's z-test does for binary data (any metric whose Σy² equals Σy);
 //! - Welch–Satterthwaite degrees of freedom from the (adjusted) variances, as scipy and gbstats;
 //! - CUPED: θ = pooled covariance / pooled covariate variance over the two arms compared (both
 //!   with divisor n − 1 over the joint sums), as gbstats' `compute_theta`; the adjusted
@@ -126,12 +126,17 @@ fn sample_covariance(n: f64, sum_a: f64, sum_b: f64, sum_ab: f64) -> f64 {
 
 /// Compares `metric` in `treatment` against `control`. `None` when an arm has fewer than two
 /// units or the control mean is 0 (no lift), or the difference has no variance.
+///
+/// `zero_one` says the metric's values are all 0 or 1 (`Σy² = Σy` in every arm): the z form
+/// then uses `p(1 − p)`, recognising binary data as spotify-confidence does, over all the
+/// experiment's arms (a count that happens to be at most 1 per unit counts as binary too).
 pub fn compare(
     metric: &Metric,
     control: &Sums,
     treatment: &Sums,
     test: Test,
     alpha: f64,
+    zero_one: bool,
 ) -> Option<Comparison> {
     if control.n < 2 || treatment.n < 2 {
         return None;
@@ -143,7 +148,7 @@ pub fn compare(
             cuped_lookback_ms,
             ..
         } => {
-            let binary = test == Test::Z && *aggregation == Aggregation::Any;
+            let binary = test == Test::Z && (*aggregation == Aggregation::Any || zero_one);
             if cuped_lookback_ms.is_some() {
                 let theta = pooled_theta(control, treatment);
                 (

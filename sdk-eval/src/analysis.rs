@@ -338,7 +338,12 @@ pub fn analyze(spec: &Spec, stats: &Stats) -> Result<Analysis, Error> {
                 .get(t)
                 .map(|(n, _)| n.clone())
                 .unwrap_or_default();
-            let comparison = compare(metric, &c.sums, &ts.sums, spec.test, spec.alpha);
+            let zero_one = stats
+                .metrics
+                .iter()
+                .filter(|s| s.metric == metric.name)
+                .all(|s| s.sums.sum_y2 == s.sums.sum_y);
+            let comparison = compare(metric, &c.sums, &ts.sums, spec.test, spec.alpha, zero_one);
             let sign = metric.direction.sign();
             let (kind, level) = match metric.kind {
                 Kind::Success => ("success", spec.alpha / success_comparisons),

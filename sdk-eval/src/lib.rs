@@ -39,6 +39,7 @@ mod reduce;
 pub mod report;
 pub mod sequential;
 pub mod spec;
+pub mod sql;
 pub mod stats;
 
 pub use analysis::{analyze, Analysis};

@@ -53,6 +53,9 @@ struct TargetPolicy<'s> {
 
 /// One logged decision, compact.
 struct Record {
+    /// Its place in the per-record arrays (probabilities, features), which are not
+    /// reordered when the records are sorted.
+    slot: u32,
     unit: u32,
     fold: u32,
     timestamp: i64,
@@ -178,8 +181,10 @@ impl<'s> OpeCollector<'s> {
         self.rewards.push((unit, timestamp, value));
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn decision(
         &mut self,
+        unit_key: &str,
         unit: u32,
         fold: u32,
         timestamp: i64,
@@ -196,12 +201,21 @@ impl<'s> OpeCollector<'s> {
         };
         let mut cell = 0;
         if self.needs_context {
-            let Some(logged) =
+            let Some(mut logged) =
                 context.and_then(|c| serde_json::from_str::<Map<String, Value>>(c.get()).ok())
             else {
                 self.without_context += 1;
                 return;
             };
+            // A target bundle may draw on a unit path the logging bundle did not read: the
+            // decision's unit stands in (only the probabilities are used, never the draw).
+            for target in &self.targets {
+                if let Policy::Bundle { bundle, .. } = &target.policy {
+                    logged
+                        .entry(bundle.unit_path().to_owned())
+                        .or_insert_with(|| Value::String(unit_key.to_owned()));
+                }
+            }
             let Some(filled) = self.fill(&logged) else {
                 self.without_context += 1;
                 return;
@@ -210,7 +224,12 @@ impl<'s> OpeCollector<'s> {
             self.features.extend(filled.1);
             cell = self.cell(&logged);
         }
+        let Ok(slot) = u32::try_from(self.records.len()) else {
+            self.skipped += 1;
+            return;
+        };
         self.records.push(Record {
+            slot,
             unit,
             fold,
             timestamp,
@@ -281,7 +300,8 @@ impl<'s> OpeCollector<'s> {
             (RewardModel::Ridge { .. }, Some((bundle, lambda))) => {
                 let d = bundle.feature_width();
                 let model = RidgeModel::fit(
-                    self.records.iter().enumerate().map(|(i, r)| {
+                    self.records.iter().map(|r| {
+                        let i = r.slot as usize;
                         let x = self.features.get(i * d..(i + 1) * d).unwrap_or(&[]);
                         (r.fold as usize, r.action as usize, x, r.reward)
                     }),
@@ -291,7 +311,8 @@ impl<'s> OpeCollector<'s> {
                     lambda,
                 );
                 for (i, r) in self.records.iter().enumerate() {
-                    let x = self.features.get(i * d..(i + 1) * d).unwrap_or(&[]);
+                    let at = r.slot as usize;
+                    let x = self.features.get(at * d..(at + 1) * d).unwrap_or(&[]);
                     for a in 0..actions {
                         if let Some(slot) = q.get_mut(i * actions + a) {
                             *slot = model.predict(r.fold as usize, a, x);
@@ -360,13 +381,13 @@ impl<'s> OpeCollector<'s> {
         }
     }
 
-    /// The target policy `t`'s probability of action `a` for record `i`.
-    fn pi(&self, target: &TargetPolicy<'_>, i: usize, a: usize) -> f64 {
+    /// The target policy's probability of action `a` for the record in `slot`.
+    fn pi(&self, target: &TargetPolicy<'_>, slot: usize, a: usize) -> f64 {
         match &target.policy {
             Policy::Static(s) => f64::from(u8::from(*s == a)),
             Policy::Bundle { offset, .. } => self
                 .probabilities
-                .get(i * self.probabilities_per_record + offset + a)
+                .get(slot * self.probabilities_per_record + offset + a)
                 .copied()
                 .unwrap_or(0.0),
         }
@@ -413,9 +434,10 @@ impl<'s> OpeCollector<'s> {
                 let q_row = q.get(i * actions..(i + 1) * actions).unwrap_or(&[]);
                 let q_logged = q_row.get(logged).copied().unwrap_or(0.0);
                 for (t, target) in self.targets.iter().enumerate() {
-                    let w = self.pi(target, i, logged) / record.propensity;
+                    let slot = record.slot as usize;
+                    let w = self.pi(target, slot, logged) / record.propensity;
                     let dm: f64 = (0..actions)
-                        .map(|a| self.pi(target, i, a) * q_row.get(a).copied().unwrap_or(0.0))
+                        .map(|a| self.pi(target, slot, a) * q_row.get(a).copied().unwrap_or(0.0))
                         .sum();
                     let dr = dm + w * (record.reward - q_logged);
                     if let Some([ips, sum_w, sum_dm, sum_dr]) =

@@ -390,6 +390,7 @@ impl<'s> Reducer<'s> {
         let fold = crate::ope::fold_of(key, folds);
         if let Some(ope) = &mut self.ope {
             ope.decision(
+                key,
                 index,
                 fold,
                 event.timestamp,

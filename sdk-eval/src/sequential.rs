@@ -86,7 +86,7 @@ pub fn group_sequential_bounds(fractions: &[f64], alpha: f64, two_sided: bool) -
 /// Simpson's rule nodes on `[lo, hi]` with weights folded into the values, the step at most
 /// `scale / 24`.
 fn simpson(lo: f64, hi: f64, scale: f64, f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
-    let intervals = (((hi - lo) / (scale / 24.0)).ceil() as usize).clamp(200, 6000);
+    let intervals = (((hi - lo) / (scale / 96.0)).ceil() as usize).clamp(200, 20000);
     let intervals = intervals + intervals % 2;
     let h = (hi - lo) / intervals as f64;
     (0..=intervals)
