@@ -164,7 +164,7 @@ pub fn compare(
     let (nc, nt) = (c.n as f64, t.n as f64);
     let (vc, vt) = (c.variance / nc, t.variance / nt);
     let se = (vc + vt).sqrt();
-    if !(se > 0.0) || c.raw_mean == 0.0 {
+    if se.is_nan() || se <= 0.0 || c.raw_mean == 0.0 {
         return None;
     }
     let df = match test {

@@ -51,7 +51,7 @@ pub fn norm_isf(q: f64) -> f64 {
 
 /// `P(T > x)` for Student's t with `df` degrees of freedom (`df = ∞` is the normal).
 pub fn t_sf(x: f64, df: f64) -> f64 {
-    if !(df < T_AS_NORMAL_DF) {
+    if df.is_nan() || df >= T_AS_NORMAL_DF {
         return norm_sf(x);
     }
     StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.sf(x))
@@ -59,7 +59,7 @@ pub fn t_sf(x: f64, df: f64) -> f64 {
 
 /// The `x` with `P(T > x) = q` for Student's t with `df` degrees of freedom.
 pub fn t_isf(q: f64, df: f64) -> f64 {
-    if !(df < T_AS_NORMAL_DF) {
+    if df.is_nan() || df >= T_AS_NORMAL_DF {
         return norm_isf(q);
     }
     if !(q > 0.0 && q < 1.0) {
@@ -93,7 +93,7 @@ pub fn chi2_sf(x: f64, k: f64) -> f64 {
 fn newton(x: &mut f64, q: f64, sf: impl Fn(f64) -> f64, pdf: impl Fn(f64) -> f64) {
     for _ in 0..8 {
         let density = pdf(*x);
-        if !(density > 0.0) {
+        if density.is_nan() || density <= 0.0 {
             return;
         }
         let step = (sf(*x) - q) / density;

@@ -343,9 +343,8 @@ impl<'s> OpeCollector<'s> {
     /// Gives each decision the reward events of its unit in `[t, t + window)` before the
     /// unit's next decision.
     fn attribute(&mut self) {
-        self.records
-            .sort_by(|a, b| (a.unit, a.timestamp).cmp(&(b.unit, b.timestamp)));
-        self.rewards.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        self.records.sort_by_key(|r| (r.unit, r.timestamp));
+        self.rewards.sort_by_key(|r| (r.0, r.1));
         let window = self.spec.reward_window_ms;
         let any = self.spec.reward_aggregation == Aggregation::Any;
         let mut r = 0;

@@ -4,6 +4,13 @@
 //! tools/evaluate-reference (`TANDEM_EVALUATE_REFERENCE` names their folder). Skipped with a
 //! message when the variable is unset.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

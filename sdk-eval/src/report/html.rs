@@ -42,7 +42,7 @@ fn forest(rows: &[Row], title: &str, percent: bool) -> String {
     let x = |v: f64| left + (v.clamp(min, max) - min) / (max - min) * width;
     let fmt = |v: f64| if percent { pct(v) } else { num(v) };
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"820\" height=\"{height}\" role=\"img\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{height}\" role=\"img\" \
          aria-label=\"{}\">",
         esc(title)
     );
@@ -111,7 +111,7 @@ fn srm_plot(a: &Analysis, arms: &[String]) -> String {
     let (left, width, row_h) = (230.0, 420.0, 30.0);
     let height = 20.0 + row_h * arms.len() as f64;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"820\" height=\"{height}\" role=\"img\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{height}\" role=\"img\" \
          aria-label=\"units per arm\">"
     );
     for (i, arm) in arms.iter().enumerate() {
@@ -159,7 +159,7 @@ fn ope_rows(estimates: &[&OpeEstimate]) -> Vec<Row> {
 const STYLE: &str =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;\
 max-width:1000px;color:#222;padding:0 1em}h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px \
-solid #ddd}table{border-collapse:collapse;margin:.6em 0}td,th{padding:.25em .7em;border-bottom:1px \
+solid #ddd}table{border-collapse:collapse;margin:.6em 0}td,th{padding:.25em .7em;white-space:nowrap;border-bottom:1px \
 solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}.ship{color:#1a7f37;\
 font-weight:bold}.noship{color:#c62828;font-weight:bold}.label{font-size:12px}.note{font-size:12px;\
 fill:#444}.axis{font-size:11px;fill:#777}.warn{color:#c62828}";
