@@ -289,7 +289,7 @@ impl<'s> OpeCollector<'s> {
     }
 
     /// Attributes rewards, fits the reward models and sums the estimators per unit.
-    pub(crate) fn finish(mut self, _unit_keys: &[Box<str>]) -> Result<OpeStats, Error> {
+    pub(crate) fn finish(mut self) -> Result<OpeStats, Error> {
         self.attribute();
         let actions = self.spec.actions.len();
         let folds = self.spec.folds as usize;

@@ -103,7 +103,6 @@ struct Slot {
 pub struct Reducer<'s> {
     spec: &'s Spec,
     units: HashMap<Box<str>, u32>,
-    unit_keys: Vec<Box<str>>,
     state: Vec<Unit>,
     sums: Vec<Acc>,
     slots: Vec<Slot>,
@@ -173,7 +172,6 @@ impl<'s> Reducer<'s> {
         Ok(Self {
             spec,
             units: HashMap::new(),
-            unit_keys: Vec::new(),
             state: Vec::new(),
             sums: Vec::new(),
             slots,
@@ -259,9 +257,7 @@ impl<'s> Reducer<'s> {
         }
         // u32 units at most: 4 billion units is far beyond one machine's memory anyway.
         let index = self.state.len() as u32;
-        let key: Box<str> = unit.into();
-        self.units.insert(key.clone(), index);
-        self.unit_keys.push(key);
+        self.units.insert(unit.into(), index);
         self.state.push(Unit {
             start: NO_START,
             acc: NO_ACC,
@@ -386,11 +382,10 @@ impl<'s> Reducer<'s> {
             return Err(Error::events(self.line, "a decision without a unit"));
         };
         let index = self.intern(unit);
-        let key = self.unit_keys.get(index as usize).map_or("", |k| &**k);
-        let fold = crate::ope::fold_of(key, folds);
+        let fold = crate::ope::fold_of(unit, folds);
         if let Some(ope) = &mut self.ope {
             ope.decision(
-                key,
+                unit,
                 index,
                 fold,
                 event.timestamp,
@@ -561,7 +556,7 @@ impl<'s> Reducer<'s> {
             }
         }
         let ope = match self.ope {
-            Some(collector) => Some(collector.finish(&self.unit_keys)?),
+            Some(collector) => Some(collector.finish()?),
             None => None,
         };
         Ok(Stats {

@@ -35,7 +35,11 @@ pub const CLICK: [[f64; 3]; 3] = [[0.10, 0.06, 0.04], [0.05, 0.09, 0.05], [0.04,
 
 /// The value per visit of always showing offer `a`.
 pub fn static_value(a: usize) -> f64 {
-    CLICK.iter().map(|row| row[a]).sum::<f64>() / 3.0
+    CLICK
+        .iter()
+        .map(|row| row.get(a).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        / 3.0
 }
 
 /// The value per visit of showing each segment its best offer.
