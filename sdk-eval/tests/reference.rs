@@ -354,6 +354,15 @@ fn agrees_with_the_reference_packages() {
     let (spec, stats) = reduce(&root, "spec.json", &events);
     let analysis = analyze(&spec, &stats).unwrap();
     check_ope(&mut c, "synthetic", &analysis, &expected["ope"], false);
+    let (spec, stats) = reduce(&root, "spec-ridge.json", &events);
+    let analysis = analyze(&spec, &stats).unwrap();
+    check_ope(
+        &mut c,
+        "synthetic ridge",
+        &analysis,
+        &expected["ope_ridge"],
+        false,
+    );
     // The Open Bandit Dataset samples (one decision per unit: vw's interval applies).
     if let Some(obd) = expected.get("obd") {
         for campaign in ["random", "bts"] {

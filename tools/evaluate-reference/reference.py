@@ -269,6 +269,30 @@ def cell_mean_q(d, inputs, actions, folds):
     return q
 
 
+def greedy_features(bundle, context):
+    """The greedy-v3 bundle's feature vector: one_hot(segment) with a missing indicator, x."""
+    segments = bundle["features"][0]["transform"]["one_hot"]["categories"]
+    seg = context.get("segment")
+    return [1.0 if seg == s else 0.0 for s in segments] + [0.0 if seg is not None else 1.0] + \
+        [float(context.get("x", 0.0))]
+
+
+def ridge_q(d, features, actions, folds, lam):
+    """Cross-fitted ridge per action on [1, features], the intercept unpenalised (numpy)."""
+    X = np.hstack([np.ones((len(d), 1)), np.asarray(features)])
+    p = X.shape[1]
+    penalty = lam * np.diag([0.0] + [1.0] * (p - 1))
+    q = np.zeros((len(d), actions))
+    for k in range(folds):
+        train = (d.fold != k).to_numpy()
+        test = ~train
+        for a in range(actions):
+            rows = train & (d.a == a).to_numpy()
+            beta = np.linalg.solve(X[rows].T @ X[rows] + penalty, X[rows].T @ d.reward.to_numpy()[rows])
+            q[test, a] = X[test] @ beta
+    return q
+
+
 def greedy_probabilities(bundle, context, actions):
     """ε-greedy over a linear scorer with one_hot(segment) + identity(x) features."""
     segments = bundle["features"][0]["transform"]["one_hot"]["categories"]
@@ -285,12 +309,13 @@ def greedy_probabilities(bundle, context, actions):
     return [eps / actions + (1 - eps if a == best else 0.0) for a in range(actions)]
 
 
-def ope_reference(d, spec, targets, est, alpha=0.05):
+def ope_reference(d, spec, targets, est, alpha=0.05, q=None):
     """IPS, SNIPS, DM, DR per target with obp, IPS and SNIPS with vw-estimators."""
     ope = spec["ope"]
     actions = len(ope["actions"])
     inputs = ope["model"].get("cell_mean", {}).get("inputs", []) if "cell_mean" in ope["model"] else None
-    q = cell_mean_q(d, inputs, actions, ope["folds"]) if inputs is not None else None
+    if q is None and inputs is not None:
+        q = cell_mean_q(d, inputs, actions, ope["folds"])
     out = {"decisions": len(d), "mean_reward": float(d.reward.mean()), "targets": {}}
     for name, dist in targets.items():
         action_dist = dist[:, :, None]
@@ -371,6 +396,11 @@ def main():
     targets["greedy-v3"] = np.array([greedy_probabilities(bundle, c, actions) for c in d.context])
     targets["always-b"] = targets["b"]
     expected["ope"] = ope_reference(d, spec, targets, est)
+    # The same with the ridge reward model on greedy-v3's features.
+    ridge_spec = json.load(open(os.path.join(root, "spec-ridge.json")))
+    lam = ridge_spec["ope"]["model"]["ridge"]["lambda"]
+    q = ridge_q(d, [greedy_features(bundle, c) for c in d.context], actions, spec["ope"]["folds"], lam)
+    expected["ope_ridge"] = ope_reference(d, ridge_spec, targets, est, q=q)
     if obd:
         expected["obd"] = {}
         for campaign in ["random", "bts"]:
