@@ -152,12 +152,11 @@ fn reduce(args: &EvaluateArgs, spec: &Spec, bundles: &[(String, Bundle)]) -> Res
     };
     for path in &args.events {
         let result = if path == "-" {
-            reducer.read(std::io::stdin().lock(), |_| {})
+            reducer.read(std::io::stdin().lock(), |_, _| {})
         } else {
             let file = File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let units = reducer.units();
-            let result = reducer.read(BufReader::with_capacity(1 << 20, file), |bytes| {
+            let result = reducer.read(BufReader::with_capacity(1 << 20, file), |bytes, units| {
                 progress.show(bytes, units);
             });
             progress.done += size;

@@ -312,13 +312,22 @@ pub fn analyze(spec: &Spec, stats: &Stats) -> Result<Analysis, Error> {
         }
         _ => None,
     };
-    // The sequential critical value for a one-sided level: the current look's bound.
-    let critical_for = |level: f64, df: Option<f64>| -> f64 {
+    // The sequential critical value for a one-sided level: the current look's bound, computed
+    // once per level (a handful of levels: success, guardrail, deterioration).
+    let mut bounds: Vec<(f64, f64)> = Vec::new();
+    let mut critical_for = |level: f64, df: Option<f64>| -> f64 {
         match &sequential {
-            Some(fractions) => group_sequential_bounds(fractions, level, false)
-                .last()
-                .copied()
-                .unwrap_or(f64::INFINITY),
+            Some(fractions) => {
+                if let Some(&(_, bound)) = bounds.iter().find(|(l, _)| *l == level) {
+                    return bound;
+                }
+                let bound = group_sequential_bounds(fractions, level, false)
+                    .last()
+                    .copied()
+                    .unwrap_or(f64::INFINITY);
+                bounds.push((level, bound));
+                bound
+            }
             None => upper_quantile(level, df),
         }
     };

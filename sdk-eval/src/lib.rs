@@ -19,7 +19,7 @@
 //! {"type":"exposure","flag":"f","variant":"treatment","experiment":"checkout","unit":"u2","reason":"SPLIT","timestamp":2}
 //! {"type":"track","name":"purchase","unit":"u2","value":30.0,"timestamp":3}"#;
 //! let mut reducer = Reducer::new(&spec, &[])?;
-//! reducer.read(log.as_bytes(), |_| {})?;
+//! reducer.read(log.as_bytes(), |_, _| {})?;
 //! let stats = reducer.finish()?;
 //! assert_eq!(stats.arms[1].units, 1);
 //! let analysis = analyze(&spec, &stats)?;

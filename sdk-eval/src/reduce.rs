@@ -186,15 +186,15 @@ impl<'s> Reducer<'s> {
         })
     }
 
-    /// Reads every line of `input`, calling `progress` with the bytes read so far every
-    /// 64 MiB or so.
+    /// Reads every line of `input`, calling `progress` with the bytes read so far and the
+    /// units seen every 16 MiB or so.
     ///
     /// # Errors
     /// As [`Reducer::line`], and [`crate::ErrorKind::Io`] when reading fails.
     pub fn read(
         &mut self,
         mut input: impl BufRead,
-        mut progress: impl FnMut(u64),
+        mut progress: impl FnMut(u64, usize),
     ) -> Result<(), Error> {
         let mut buffer = String::new();
         let mut bytes = 0u64;
@@ -203,14 +203,14 @@ impl<'s> Reducer<'s> {
             buffer.clear();
             let read = input.read_line(&mut buffer).map_err(|e| Error::io(&e))?;
             if read == 0 {
-                progress(bytes);
+                progress(bytes, self.state.len());
                 return Ok(());
             }
             bytes += read as u64;
             self.line(&buffer)?;
-            if bytes - reported >= 1 << 26 {
+            if bytes - reported >= 1 << 24 {
                 reported = bytes;
-                progress(bytes);
+                progress(bytes, self.state.len());
             }
         }
     }

@@ -93,7 +93,7 @@ fn reduce(folder: &Path, spec_file: &str, events: &Path) -> (Spec, Stats) {
         reducer
             .read(
                 std::io::BufReader::new(std::fs::File::open(events).unwrap()),
-                |_| {},
+                |_, _| {},
             )
             .unwrap();
         reducer.finish().unwrap()

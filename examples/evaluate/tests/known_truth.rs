@@ -22,7 +22,7 @@ fn recovers_the_known_truth() {
     let greedy = Bundle::from_json(include_str!("../greedy.json")).unwrap();
     let targets = vec![("greedy".to_owned(), greedy)];
     let mut reducer = Reducer::new(&spec, &targets).unwrap();
-    reducer.read(log.as_bytes(), |_| {}).unwrap();
+    reducer.read(log.as_bytes(), |_, _| {}).unwrap();
     let stats = reducer.finish().unwrap();
     let analysis = analyze(&spec, &stats).unwrap();
     let ope = analysis.ope.as_ref().unwrap();
