@@ -2,6 +2,7 @@
 
 mod bucket;
 mod eval;
+mod evaluate;
 mod input;
 mod policy;
 mod simulate;
@@ -44,6 +45,9 @@ enum Command {
     Seal(policy::SealArgs),
     /// Run a policy of a config for one context and print the decision as JSON.
     Decide(policy::DecideArgs),
+    /// Analyse event logs (or statistics computed elsewhere): the A/B verdict with guardrails,
+    /// off-policy estimates and the value of personalization, as a table, JSON and HTML.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Import(args) => tandem_cli::import::command::run(&args),
         Command::Seal(args) => policy::seal(&args),
         Command::Decide(args) => policy::decide(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     };
     match result {
         Ok(code) => code,
