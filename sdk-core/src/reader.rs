@@ -21,6 +21,7 @@ use crate::snapshot::Snapshot;
 /// log as the client's own getters do, and returns details that borrow the reader.
 ///
 /// ```
+/// # #[cfg(feature = "config")] {
 /// use tandem::{Client, Context, FixedClock};
 ///
 /// let client = Client::from_json(
@@ -33,6 +34,7 @@ use crate::snapshot::Snapshot;
 /// for _ in 0..3 {
 ///     assert_eq!(reader.get_string("f", &ctx, "default").value, "A");
 /// }
+/// # }
 /// # Ok::<(), tandem::Error>(())
 /// ```
 #[derive(Debug)]
