@@ -8,9 +8,10 @@
 
 mod attributes;
 mod depth;
+mod entries;
 pub(crate) mod path;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -20,6 +21,7 @@ pub(crate) use depth::{drop_deep, json_depth};
 
 use crate::error::{Error, ErrorKind};
 use crate::limits::Limits;
+use entries::{write_str, Entries};
 
 /// The deepest nesting of arrays and objects a context accepts, the context object itself
 /// being level 1, however the context is built ([`Context::from_json`], [`Context::set_value`],
@@ -113,7 +115,7 @@ fn too_deep() -> Error {
 #[derive(Debug, Default)]
 pub struct Context {
     /// Top-level attributes in insertion order, names unique.
-    entries: Vec<(Arc<str>, Value)>,
+    entries: Entries,
     /// Positions of `entries` sorted by name, built on the first look-up of a large context.
     sorted: OnceLock<Box<[u32]>>,
     /// The whole context as one JSON object, built only when a rule reads it whole.
@@ -150,7 +152,7 @@ impl Context {
     /// An empty context with room for `attributes` top-level attributes.
     pub fn with_capacity(attributes: usize) -> Self {
         Self {
-            entries: Vec::with_capacity(attributes),
+            entries: Entries::with_capacity(attributes),
             sorted: OnceLock::new(),
             whole: OnceLock::new(),
         }
@@ -220,10 +222,9 @@ impl Context {
         };
         let mut ctx = Self::with_capacity(map.len());
         // Keys of a JSON object are unique already: no need to look each one up.
-        ctx.entries.extend(
-            map.into_iter()
-                .map(|(name, value)| (Arc::from(name), value)),
-        );
+        for (name, value) in map {
+            *ctx.entries.push(&name) = value;
+        }
         Ok(ctx)
     }
 
@@ -258,28 +259,29 @@ impl Context {
         value: impl Into<AttributeValue<'v>>,
     ) -> Result<(), Error> {
         let value = value.into().into_value(0)?;
-        self.put(name, || Arc::from(name), value);
+        drop_deep(std::mem::replace(self.slot(name), value));
         Ok(())
     }
 
-    /// Sets a string attribute.
+    /// Sets a string attribute (into the storage of the attribute's previous string, or of a
+    /// cleared one, when there is one).
     pub fn set_str(&mut self, name: &str, value: &str) {
-        self.put(name, || Arc::from(name), Value::String(value.to_owned()));
+        write_str(self.slot(name), value);
     }
 
     /// Sets a number attribute (a non-finite number becomes `null`).
     pub fn set_number(&mut self, name: &str, value: f64) {
-        self.put(name, || Arc::from(name), Value::from(value));
+        *self.slot(name) = Value::from(value);
     }
 
     /// Sets an integer attribute.
     pub fn set_int(&mut self, name: &str, value: i64) {
-        self.put(name, || Arc::from(name), Value::from(value));
+        *self.slot(name) = Value::from(value);
     }
 
     /// Sets a boolean attribute.
     pub fn set_bool(&mut self, name: &str, value: bool) {
-        self.put(name, || Arc::from(name), Value::Bool(value));
+        *self.slot(name) = Value::Bool(value);
     }
 
     /// Sets an attribute to any JSON value.
@@ -320,13 +322,12 @@ impl Context {
                 "an attribute path must name at least one key",
             ));
         };
-        let value = value.into_value(rest.len())?;
-        if rest.is_empty() {
-            self.put(first, || Arc::clone(first), value);
+        if let ([], AttributeValue::Str(text)) = (rest, &value) {
+            write_str(self.slot(first), text);
             return Ok(());
         }
-        let slot = self.slot_or_insert(first);
-        let mut at = slot;
+        let value = value.into_value(rest.len())?;
+        let mut at = self.slot(first);
         for segment in rest {
             if !at.is_object() {
                 *at = Value::Object(Map::new());
@@ -363,16 +364,15 @@ impl Context {
             return false;
         };
         self.touch();
-        drop_deep(self.entries.remove(position).1);
+        self.entries.remove(position);
         true
     }
 
-    /// Removes every attribute, keeping the storage for reuse.
+    /// Removes every attribute, keeping the storage for reuse: refilling the context with the
+    /// same attributes writes string values into their old buffers.
     pub fn clear(&mut self) {
         self.touch();
-        for (_, value) in self.entries.drain(..) {
-            drop_deep(value);
-        }
+        self.entries.clear();
     }
 
     /// The number of top-level attributes.
@@ -382,14 +382,23 @@ impl Context {
 
     /// Whether the context has no attributes.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
     /// One top-level attribute by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.position(name)
-            .and_then(|i| self.entries.get(i))
-            .map(|(_, value)| value)
+        self.position(name).and_then(|i| self.entries.value(i))
+    }
+
+    /// One top-level attribute by name and [`crate::hashing::key_hash`] of the name, as compiled
+    /// rules look attributes up.
+    pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<&Value> {
+        let position = if self.entries.len() <= SCAN_MAX {
+            self.entries.scan_hashed(name, hash)
+        } else {
+            self.position(name)
+        };
+        position.and_then(|i| self.entries.value(i))
     }
 
     /// The targeting key, when present and a string.
@@ -398,8 +407,8 @@ impl Context {
     }
 
     /// The top-level attributes, in the order they were first set.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
-        self.entries.iter().map(|(name, value)| (&**name, value))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.entries.iter()
     }
 
     /// The whole context as one JSON object (built once, on first use, and cached).
@@ -426,7 +435,7 @@ impl Context {
 
     fn position(&self, name: &str) -> Option<usize> {
         if self.entries.len() <= SCAN_MAX {
-            return self.entries.iter().position(|(n, _)| **n == *name);
+            return self.entries.scan(name);
         }
         let sorted = self.sorted.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.entries.len())
@@ -442,9 +451,7 @@ impl Context {
     }
 
     fn name_at(&self, index: u32) -> &str {
-        self.entries
-            .get(index as usize)
-            .map_or("", |(name, _)| &**name)
+        self.entries.name(index as usize)
     }
 
     /// Forgets the derived views (sorted index, whole object) after a change.
@@ -453,42 +460,13 @@ impl Context {
         self.whole.take();
     }
 
-    fn put(&mut self, name: &str, make_name: impl FnOnce() -> Arc<str>, value: Value) {
-        *self.slot_or_insert_with(name, make_name) = value;
-    }
-
-    fn slot_or_insert(&mut self, name: &Arc<str>) -> &mut Value {
-        self.slot_or_insert_with(name, || Arc::clone(name))
-    }
-
-    fn slot_or_insert_with(
-        &mut self,
-        name: &str,
-        make_name: impl FnOnce() -> Arc<str>,
-    ) -> &mut Value {
-        let index = match self.position(name) {
-            Some(index) => index,
-            None => {
-                self.entries.push((make_name(), Value::Null));
-                self.entries.len() - 1
-            }
-        };
-        // After the look-up, which may have built the sorted index that a push invalidates.
+    /// The value slot of attribute `name`, added (as `null`, or holding a cleared entry's old
+    /// value for reuse) when the context does not have it.
+    fn slot(&mut self, name: &str) -> &mut Value {
+        let index = self.position(name);
+        // After the look-up, which may have built the sorted index that a change invalidates.
         self.touch();
-        // `index` is in bounds: found above or just pushed.
-        #[allow(clippy::indexing_slicing)]
-        let slot = &mut self.entries[index].1;
-        slot
-    }
-}
-
-impl Drop for Context {
-    fn drop(&mut self) {
-        // Values of a context are within the depth limit, but dropping them iteratively costs
-        // nothing extra and keeps the bound independent of how they were built.
-        for (_, value) in self.entries.drain(..) {
-            drop_deep(value);
-        }
+        self.entries.slot(index, name)
     }
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::context::{path, Context};
+use crate::hashing::{key_hash, same_bytes};
 
 /// Slots up to this many are resolved into a stack buffer.
 const STACK_SLOTS: usize = 64;
@@ -20,10 +21,8 @@ const STACK_SLOTS: usize = 64;
 /// A walk over the context costs about this many times less per entry than one `Map::get`.
 const PASS_ADVANTAGE: usize = 4;
 
-/// String equality without a `memcmp` call: keys are a few bytes, where the call costs more
-/// than the comparison (a profile showed it at an eighth of a decision).
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+    same_bytes(a.as_bytes(), b.as_bytes())
 }
 
 /// A context path resolved through the bundle's key table: its first segment's slot, and the
@@ -118,33 +117,6 @@ const EMPTY: Bucket = Bucket {
     slot: u32::MAX,
     len: 0,
 };
-
-/// Multiplicative hash of a key (the FxHash step over 8-byte words). Context keys are a few
-/// bytes, where a general-purpose hash costs more than the key. For keys of at most 8 bytes the
-/// hash is injective (one multiply by an odd constant of the length-tagged, zero-padded word),
-/// so equal hashes and lengths mean equal keys and no byte comparison is needed. A key a hostile context chooses
-/// can only land in a probe run of the bundle's own keys (the table is at most a quarter full),
-/// so it cannot make a lookup slower than the bundle itself makes it.
-fn key_hash(key: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-    let mut h = key.len() as u64;
-    let mut words = key.chunks_exact(8);
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        h = mix(h, u64::from_le_bytes(bytes));
-    }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        let word = tail
-            .iter()
-            .rev()
-            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
-        h = mix(h, word);
-    }
-    h
-}
 
 /// The bucket of a hash: its top bits, which a multiplicative hash mixes best.
 fn bucket(hash: u64, shift: u32) -> usize {

@@ -106,15 +106,16 @@ impl<'s, 'c> Ctx<'s, 'c> {
         self.parent.is_none()
     }
 
-    /// A top-level field of the evaluation's data (where `targetingKey` lives).
-    pub(crate) fn root_field(&self, name: &str) -> Option<&'s Value> {
+    /// A top-level field of the evaluation's data (where `targetingKey` lives), with the name's
+    /// [`crate::hashing::key_hash`].
+    pub(crate) fn root_field(&self, name: &str, hash: u64) -> Option<&'s Value> {
         let mut ctx = self;
         while let Some(parent) = ctx.parent {
             ctx = parent;
         }
         match ctx.scope {
             Scope::Value(v) => v.get(name),
-            Scope::Context(c) => c.get(name),
+            Scope::Context(c) => c.get_hashed(name, hash),
             Scope::Reduce { .. } => None,
         }
     }

@@ -106,6 +106,8 @@ pub(crate) enum VarPath {
     Static {
         segments: Box<[Box<str>]>,
         cost: u64,
+        /// [`crate::hashing::key_hash`] of the first segment, for the context's look-up.
+        first_hash: u64,
     },
     /// A path computed at run time, split at run time.
     Dynamic(Node),

@@ -114,9 +114,21 @@ fn charge_dynamic(ctx: &Ctx<'_, '_>, path: &str) -> Result<(), EvalError> {
 pub(crate) fn eval_var<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
     let found = match &var.path {
         VarPath::Whole => Some(whole(ctx)?),
-        VarPath::Static { segments, cost } => {
+        VarPath::Static {
+            segments,
+            cost,
+            first_hash,
+        } => {
             ctx.charge(*cost)?;
-            lookup(ctx, segments.iter().map(|s| &**s))?
+            // The common case, a path from the root of a context: the first segment was hashed
+            // when the rule compiled.
+            match (ctx.scope, segments.split_first()) {
+                (Scope::Context(c), Some((first, rest))) if &**first != "$flagd" => c
+                    .get_hashed(first, *first_hash)
+                    .and_then(|v| walk(v, rest.iter().map(|s| &**s)))
+                    .map(Out::Ref),
+                _ => lookup(ctx, segments.iter().map(|s| &**s))?,
+            }
         }
         VarPath::Dynamic(node) => {
             let path = node.eval(ctx)?;

@@ -1,5 +1,6 @@
 //! Compiling `var`, `val` and `exists` paths.
 
+use crate::hashing::key_hash;
 use serde_json::Value;
 
 use super::plan::Build;
@@ -109,7 +110,12 @@ pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
                 push_js_string(&mut text, raw);
                 let segments: Box<[Box<str>]> = text.split('.').map(Box::from).collect();
                 let cost = lookup_cost(segments.iter().map(|s| &**s));
-                VarPath::Static { segments, cost }
+                let first_hash = key_hash(segments.first().map_or(&[][..], |s| s.as_bytes()));
+                VarPath::Static {
+                    segments,
+                    cost,
+                    first_hash,
+                }
             }
             (_, node) => VarPath::Dynamic(node),
         },

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::hashing::key_hash;
 use crate::targeting::budget::{Budget, ELEMENT};
 use crate::targeting::eval::{boolean, null, Ctx, Out, Res};
 use crate::targeting::murmur3::{hash32, hash32_parts, Hasher};
@@ -164,11 +165,14 @@ enum KeyHash {
     Unavailable,
 }
 
+/// [`key_hash`] of `targetingKey`, computed once at compile time.
+const TARGETING_KEY_HASH: u64 = key_hash(b"targetingKey");
+
 /// The implicit bucketing value `flagKey ‖ targetingKey`, hashed without building it; null
 /// when the context has no non-empty string `targetingKey`.
 fn implicit_hash(ctx: &Ctx<'_, '_>) -> Result<KeyHash, EvalError> {
     let key = ctx
-        .root_field("targetingKey")
+        .root_field("targetingKey", TARGETING_KEY_HASH)
         .and_then(Value::as_str)
         .filter(|k| !k.is_empty());
     Ok(match key {

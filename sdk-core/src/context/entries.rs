@@ -1,0 +1,245 @@
+//! The storage of a context's attributes: names stored inline when short (no allocation for
+//! the names real contexts use), each with a hash for quick look-ups, and entries kept after
+//! `clear` so that refilling a context reuses their storage (a string value is overwritten in
+//! its buffer).
+
+use serde_json::Value;
+
+use super::depth::drop_deep;
+use crate::hashing::{key_hash, same_bytes};
+
+/// Names up to this many bytes are stored inline.
+const INLINE: usize = 22;
+
+/// At most this many cleared entries are kept for reuse.
+const KEPT: usize = 64;
+
+/// An attribute name: inline when short, on the heap otherwise.
+#[derive(Debug, Clone)]
+enum Name {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                if let Some(slot) = bytes.get_mut(..text.len()) {
+                    slot.copy_from_slice(text.as_bytes());
+                }
+                Name::Inline { len, bytes }
+            }
+            _ => Name::Heap(text.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Name::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Name::Heap(text) => text.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes were copied from a `&str`, whole: they are UTF-8.
+            Name::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Name::Heap(text) => text,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    hash: u64,
+    name: Name,
+    value: Value,
+}
+
+/// The attributes: `entries[..live]`, in the order they were first set, names unique; the
+/// entries after `live` are cleared ones kept for reuse.
+#[derive(Debug, Default)]
+pub(super) struct Entries {
+    entries: Vec<Entry>,
+    live: usize,
+}
+
+impl Clone for Entries {
+    fn clone(&self) -> Self {
+        Self {
+            entries: self.live().to_vec(),
+            live: self.live,
+        }
+    }
+}
+
+impl Entries {
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(capacity),
+            live: 0,
+        }
+    }
+
+    fn live(&self) -> &[Entry] {
+        self.entries.get(..self.live).unwrap_or_default()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.live
+    }
+
+    /// The position of `name` among the live entries, by scanning (callers use a sorted index
+    /// for large contexts).
+    pub(super) fn scan(&self, name: &str) -> Option<usize> {
+        self.scan_hashed(name, key_hash(name.as_bytes()))
+    }
+
+    /// [`Entries::scan`] with the name's [`key_hash`] computed ahead (rules hash their paths
+    /// when they compile). Names of up to 8 bytes hash injectively with their length, so a
+    /// matching hash of such a name is a match.
+    pub(super) fn scan_hashed(&self, name: &str, hash: u64) -> Option<usize> {
+        let short = name.len() <= 8;
+        self.live().iter().position(|e| {
+            e.hash == hash && (short || same_bytes(e.name.as_bytes(), name.as_bytes()))
+        })
+    }
+
+    pub(super) fn name(&self, index: usize) -> &str {
+        self.live().get(index).map_or("", |e| e.name.as_str())
+    }
+
+    pub(super) fn value(&self, index: usize) -> Option<&Value> {
+        self.live().get(index).map(|e| &e.value)
+    }
+
+    pub(super) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.live().iter().map(|e| (e.name.as_str(), &e.value))
+    }
+
+    /// Appends a new attribute (the caller knows `name` is not live): into a kept entry when
+    /// there is one, whose old value is returned to the caller in the slot for reuse.
+    pub(super) fn push(&mut self, name: &str) -> &mut Value {
+        let entry = Entry {
+            hash: key_hash(name.as_bytes()),
+            name: Name::new(name),
+            value: Value::Null,
+        };
+        let index = self.live;
+        match self.entries.get_mut(index) {
+            Some(kept) => {
+                kept.hash = entry.hash;
+                kept.name = entry.name;
+            }
+            None => self.entries.push(entry),
+        }
+        self.live += 1;
+        // `index` is in bounds: an entry was there or was just pushed.
+        #[allow(clippy::indexing_slicing)]
+        &mut self.entries[index].value
+    }
+
+    /// The value of the live entry at `index` when there is one, else of a new entry `name`.
+    pub(super) fn slot(&mut self, index: Option<usize>, name: &str) -> &mut Value {
+        match index.filter(|&i| i < self.live) {
+            // In bounds: below `live`, which never exceeds the length.
+            #[allow(clippy::indexing_slicing)]
+            Some(i) => &mut self.entries[i].value,
+            None => self.push(name),
+        }
+    }
+
+    /// Removes the attribute at `index` (keeping the order of the others).
+    pub(super) fn remove(&mut self, index: usize) {
+        if index >= self.live {
+            return;
+        }
+        if let Some(live) = self.entries.get_mut(index..self.live) {
+            live.rotate_left(1);
+        }
+        self.live -= 1;
+        if let Some(entry) = self.entries.get_mut(self.live) {
+            drop_deep(std::mem::take(&mut entry.value));
+        }
+    }
+
+    /// Forgets every attribute, keeping up to [`KEPT`] entries for reuse. String values keep
+    /// their buffers (a refill overwrites them); other values are dropped now.
+    pub(super) fn clear(&mut self) {
+        self.live = 0;
+        if self.entries.len() > KEPT {
+            for entry in self.entries.drain(KEPT..) {
+                drop_deep(entry.value);
+            }
+        }
+        for entry in &mut self.entries {
+            if !entry.value.is_string() {
+                drop_deep(std::mem::take(&mut entry.value));
+            }
+        }
+    }
+}
+
+impl Drop for Entries {
+    fn drop(&mut self) {
+        // Values of a context are within the depth limit, but dropping them iteratively costs
+        // nothing extra and keeps the bound independent of how they were built.
+        for entry in self.entries.drain(..) {
+            drop_deep(entry.value);
+        }
+    }
+}
+
+/// Writes `text` into `slot`, reusing the slot's string buffer when it holds one.
+pub(super) fn write_str(slot: &mut Value, text: &str) {
+    match slot {
+        Value::String(s) => {
+            s.clear();
+            s.push_str(text);
+        }
+        other => *other = Value::String(text.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_inline_and_on_the_heap() {
+        for text in [
+            "",
+            "a",
+            "targetingKey",
+            "exactly-twenty-two-by!",
+            &"n".repeat(100),
+        ] {
+            let name = Name::new(text);
+            assert_eq!(name.as_str(), text);
+            assert_eq!(matches!(name, Name::Inline { .. }), text.len() <= INLINE);
+        }
+    }
+
+    #[test]
+    fn cleared_entries_are_reused() {
+        let mut entries = Entries::with_capacity(2);
+        write_str(entries.push("a"), "one");
+        *entries.push("b") = Value::from(2);
+        assert_eq!(entries.scan("b"), Some(1));
+        entries.clear();
+        assert_eq!(entries.len(), 0);
+        assert_eq!(entries.scan("a"), None);
+        let slot = entries.push("c");
+        // The old string's buffer, ready to be overwritten.
+        assert!(slot.is_string());
+        write_str(slot, "three");
+        assert_eq!(
+            entries.iter().collect::<Vec<_>>(),
+            [("c", &Value::from("three"))]
+        );
+        entries.remove(0);
+        assert_eq!(entries.len(), 0);
+    }
+}
