@@ -9,8 +9,11 @@
 //!  "readsWholeContext": false, "attributes": [["user", "id"], ["country"]],
 //!  "flags": [[key, metadata | null, [[variantName, value, typeMask] | [variantName], ...]], ...],
 //!  "experiments": [[key, layer | null], ...], "holdouts": [key, ...],
-//!  "policies": [[id, version, digest, [[actionKey, value, typeMask], ...]], ...]}
+//!  "policies": [[id, version, digest], ...]}
 //! ```
+//!
+//! Actions are not listed: a payload knows only the chosen ones, and a decision crosses with its
+//! value ([`crate::outcome::decision_json`]).
 //!
 //! A type mask has bit `1 << (code - 1)` set for each type code ([`crate::client`]) whose check
 //! the value passes (`FlagType::matches`), so the JS side knows when a read needs the core's
@@ -158,21 +161,7 @@ pub fn tables_json(snapshot: &Snapshot) -> String {
         optional_string(&mut out, snapshot.policy_version(policy));
         out.push(',');
         optional_string(&mut out, snapshot.policy_digest(policy));
-        out.push_str(",[");
-        let mut action = 0;
-        while let Some(key) = snapshot.action_key(policy, action) {
-            if action > 0 {
-                out.push(',');
-            }
-            out.push('[');
-            string(&mut out, key);
-            out.push(',');
-            raw(&mut out, snapshot.action_json(policy, action));
-            let mask = snapshot.action_value(policy, action).map_or(0, type_mask);
-            let _ = write!(out, ",{mask}]");
-            action += 1;
-        }
-        out.push_str("]]");
+        out.push(']');
         policy += 1;
     }
     out.push_str("]}");

@@ -15,8 +15,6 @@ const EXPERIMENT = 4;
 const HOLDOUT = 5;
 const SKIPPED = 6;
 const BITS = 7;
-const POLICY = 8;
-const ACTION = 9;
 const EXPOSED = 1;
 const DECISION = 2;
 const MESSAGE = 4;
@@ -220,7 +218,11 @@ export function createApi(glue, wasmUrl) {
         variantName = v[0];
         if (v.length > 1) value = v[1];
       }
-      if (bits & DECISION) value = t.policies[o[POLICY]][3][o[ACTION]][1];
+      let chosen;
+      if (decision !== undefined) {
+        chosen = JSON.parse(decision);
+        value = chosen.value;
+      }
       const details = { key, value, reason: reasonName(o[REASON]) };
       if (variantName !== undefined) details.variant = variantName;
       if (o[ERROR] > 0) details.errorCode = ERROR_CODES[o[ERROR] - 1];
@@ -235,7 +237,7 @@ export function createApi(glue, wasmUrl) {
         if (o[SKIPPED] > 0) experiment.skipped = errorCodeName(o[SKIPPED]);
         details.experiment = experiment;
       }
-      if (decision !== undefined) details.decision = JSON.parse(decision);
+      if (chosen !== undefined) details.decision = chosen;
       return details;
     }
 

@@ -36,9 +36,8 @@ export class Tables {
     }
     this.experiments = t.experiments;
     this.holdouts = t.holdouts;
-    /** Per policy: `[id, version, digest, [[actionKey, value, typeMask], ...]]`. */
+    /** Per policy: `[id, version, digest]`. */
     this.policies = t.policies;
-    for (const policy of t.policies) for (const action of policy[3]) deepFreeze(action[1]);
     deepFreeze(this.metadata);
     for (const m of this.flagMetadata) deepFreeze(m);
     this.encoder = new ContextEncoder(t.attributes);
