@@ -149,13 +149,12 @@ export function createApi(glue, wasmUrl) {
     }
 
     /**
-     * Loads a new config (JSON text or object; full build). Throws a typed error and keeps
-     * serving the last good config when it cannot be loaded.
+     * Loads a new config (JSON text or object) in the full build, a payload in the client
+     * build (which serves payloads only). Throws a typed error and keeps serving the last
+     * good one when it cannot be loaded.
      */
     update(config) {
-      if (typeof this._w.update !== 'function') {
-        throw new Error('Tandem: this is the client build; it serves precomputed payloads only');
-      }
+      if (typeof this._w.update !== 'function') return this.updatePrecomputed(config);
       const text = typeof config === 'string' ? config : JSON.stringify(config);
       rethrowing(() => this._w.update(text));
       this._refresh();
