@@ -6,14 +6,24 @@ import { OpenFeatureEventEmitter, ProviderEvents } from '@openfeature/server-sdk
 import { resolution, trackArgs } from './resolution.js';
 
 export class TandemServerProvider {
-  /** `options.client`: a full-build Tandem `Client` (or one serving a payload). */
-  constructor({ client } = {}) {
+  /**
+   * `options.client`: a full-build Tandem `Client`. `options.load()`: optional, returns (or
+   * resolves to) the config to serve, fetched when the SDK initializes the provider: the
+   * provider is NOT_READY until it resolves, ERROR (FATAL for a `ProviderFatalError`) when it
+   * fails.
+   */
+  constructor({ client, load } = {}) {
     if (!client) throw new TypeError('TandemServerProvider: `client` is required');
     this.client = client;
+    this.load = load;
     this.metadata = { name: 'tandem-server' };
     this.runsOn = 'server';
     this.hooks = [];
     this.events = new OpenFeatureEventEmitter();
+  }
+
+  async initialize() {
+    if (this.load) this.client.update(await this.load());
   }
 
   /**
