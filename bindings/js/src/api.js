@@ -56,7 +56,7 @@ function isNode() {
 
 /**
  * Builds the API of one wasm build. `glue` is the wasm-bindgen module (`--target web`),
- * `wasmUrl` where its `.wasm` file lies next to the package.
+ * `wasmUrl()` where its `.wasm` file lies next to the package.
  */
 export function createApi(glue, wasmUrl) {
   let wasm = null;
@@ -87,9 +87,9 @@ export function createApi(glue, wasmUrl) {
   async function init(input) {
     if (wasm !== null) return wasm;
     let source = input?.module ?? input;
-    if (source === undefined) source = wasmUrl;
+    if (source === undefined) source = wasmUrl();
     if (source instanceof URL || typeof source === 'string') {
-      const url = new URL(source, wasmUrl);
+      const url = new URL(source, wasmUrl());
       if (url.protocol === 'file:' && isNode()) {
         const { readFile } = await import('node:fs/promises');
         source = await readFile(url);
