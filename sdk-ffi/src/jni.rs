@@ -1,0 +1,1 @@
+//! JVM entry points (filled in with the Kotlin binding).
