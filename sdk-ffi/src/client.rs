@@ -153,7 +153,7 @@ pub unsafe extern "C" fn tandem_client_options_default(
     })
 }
 
-fn default_options() -> Result<tandem_client_options, Failure> {
+pub(crate) fn default_options() -> Result<tandem_client_options, Failure> {
     Ok(tandem_client_options {
         clock: None,
         clock_user_data: std::ptr::null_mut(),
@@ -164,26 +164,55 @@ fn default_options() -> Result<tandem_client_options, Failure> {
     })
 }
 
+/// The clock of a client: the host's callback, the system clock, or (the JVM binding's tests
+/// and log replays) a fixed time.
+enum HostTime {
+    System(SystemClock),
+    Callback(HostClock),
+    Fixed(Timestamp),
+}
+
+impl Clock for HostTime {
+    fn now(&self) -> Timestamp {
+        match self {
+            HostTime::System(clock) => clock.now(),
+            HostTime::Callback(clock) => clock.now(),
+            HostTime::Fixed(time) => *time,
+        }
+    }
+}
+
 /// A client with no config, built from `options` (NULL: the defaults).
 ///
 /// # Safety
 /// `options` is NULL or readable.
 pub(crate) unsafe fn build(options: *const tandem_client_options) -> Result<Client, Failure> {
+    // SAFETY: forwarded.
+    unsafe { build_at(options, None) }
+}
+
+/// [`build`], with a fixed clock when `fixed_now` is given (milliseconds since the epoch).
+///
+/// # Safety
+/// `options` is NULL or readable.
+pub(crate) unsafe fn build_at(
+    options: *const tandem_client_options,
+    fixed_now: Option<i64>,
+) -> Result<Client, Failure> {
     // SAFETY: the caller's contract.
     let options = match unsafe { options.as_ref() } {
         Some(options) => *options,
         None => default_options()?,
     };
-    let client = match options.clock {
-        Some(read) => Client::new(
-            HostClock {
-                read,
-                user_data: options.clock_user_data,
-            },
-            options.entropy,
-        ),
-        None => Client::new(SystemClock, options.entropy),
+    let clock = match (fixed_now, options.clock) {
+        (Some(millis), _) => HostTime::Fixed(Timestamp::from_unix_millis(millis)),
+        (None, Some(read)) => HostTime::Callback(HostClock {
+            read,
+            user_data: options.clock_user_data,
+        }),
+        (None, None) => HostTime::System(SystemClock),
     };
+    let client = Client::new(clock, options.entropy);
     let defaults = Capacities::default();
     let or_default = |n: usize, default: usize| if n == 0 { default } else { n };
     Ok(client.with_capacities(Capacities {
