@@ -171,7 +171,7 @@ typedef struct tandem_context tandem_context;
 // Every flag of one snapshot evaluated for one context.
 //
 // Ownership: written by `tandem_client_evaluate_all`, freed once with `tandem_outcomes_free`.
-// Lifetime: it holds the snapshot, a copy of the context and a reference to the client, so it
+// Lifetime: it holds the snapshot, the context as it was and a reference to the client, so it
 // stays valid (and keeps logging reads into the client) after the client is updated or freed,
 // and after the context is changed or freed. Threads: any number of threads may read it at
 // once; each flag logs on its first serving read only, whichever thread makes it.

@@ -2,6 +2,7 @@
 //! reused by every evaluation that follows, so no evaluation re-reads JSON text.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use tandem::{Context, Limits};
 
@@ -18,7 +19,9 @@ use crate::panic::{guard, status};
 /// their own copy), so a context may be changed or freed as soon as a call returns.
 #[derive(Debug, Default)]
 pub struct tandem_context {
-    pub(crate) ctx: Context,
+    /// Shared with the outcomes evaluated from it (no copy per evaluate-all); a setter copies
+    /// it first when outcomes still hold it (copy on write).
+    pub(crate) ctx: Arc<Context>,
     last_error: Option<Box<str>>,
 }
 
@@ -30,7 +33,7 @@ unsafe fn with_context(
     status(|| {
         // SAFETY: the caller's contract.
         let context = unsafe { args::exclusive(context, "context")? };
-        body(&mut context.ctx).inspect_err(|failure| {
+        body(Arc::make_mut(&mut context.ctx)).inspect_err(|failure| {
             context.last_error = Some((*failure.message).into());
         })
     })
@@ -38,7 +41,7 @@ unsafe fn with_context(
 
 fn into_handle(ctx: Context) -> *mut tandem_context {
     Box::into_raw(Box::new(tandem_context {
-        ctx,
+        ctx: Arc::new(ctx),
         last_error: None,
     }))
 }

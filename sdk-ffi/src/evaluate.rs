@@ -3,7 +3,9 @@
 //! per-call options), and the result handle.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use tandem::{EvalOptions, EvaluationDetails, FlagType, Timestamp};
 
@@ -24,16 +26,47 @@ use crate::panic::guard;
 /// thread may read it.
 #[derive(Debug)]
 pub struct tandem_result {
-    details: EvaluationDetails<'static, Value>,
+    details: EvaluationDetails<'static, Held>,
     /// The served value as JSON text when the snapshot does not hold it (the caller's default).
     default_json: Option<Box<str>>,
 }
 
+/// The value a result holds: a string flag's value stays shared with the snapshot (no copy on
+/// the string getter's path); other values are JSON.
+#[derive(Debug)]
+enum Held {
+    Json(Value),
+    Str(Arc<str>),
+}
+
+impl Held {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Held::Json(value) => value.as_str(),
+            Held::Str(text) => Some(text),
+        }
+    }
+}
+
+impl Serialize for Held {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Held::Json(value) => value.serialize(serializer),
+            Held::Str(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
 impl tandem_result {
-    fn new(details: EvaluationDetails<'static, Value>) -> Box<Self> {
+    fn new(details: EvaluationDetails<'static, Held>) -> Box<Self> {
         let default_json = match details.snapshot().value_json(details.outcome()) {
             Some(_) => None,
-            None => Some(details.value.to_string().into_boxed_str()),
+            // Strings and JSON values always serialize.
+            None => Some(
+                serde_json::to_string(&details.value)
+                    .unwrap_or_else(|_| "null".to_owned())
+                    .into_boxed_str(),
+            ),
         };
         Box::new(Self {
             details,
@@ -172,7 +205,8 @@ unsafe fn typed<T: Copy>(
             let details = evaluate(&client.inner, flag, &context.ctx);
             out_value.write(details.value);
             if let Some(out_result) = out_result {
-                out_result.write(Box::into_raw(tandem_result::new(details.map(to_json))));
+                let details = details.map(|value| Held::Json(to_json(value)));
+                out_result.write(Box::into_raw(tandem_result::new(details)));
             }
             Ok(())
         })
@@ -311,7 +345,7 @@ pub unsafe extern "C" fn tandem_client_get_string(
             let default = args::text(default_value, default_len, "default_value")?;
             let out = Out::new(out_result, "out_result")?;
             let details = client.inner.get_string(flag, &context.ctx, default);
-            let details = details.map(|value| Value::String(value.to_string()));
+            let details = details.map(Held::Str);
             out.write(Box::into_raw(tandem_result::new(details)));
             Ok(())
         })
@@ -360,7 +394,7 @@ pub unsafe extern "C" fn tandem_client_evaluate(
                     .inner
                     .evaluate_with(flag, &context.ctx, &default, expected, options)
             });
-            out.write(Box::into_raw(tandem_result::new(details)));
+            out.write(Box::into_raw(tandem_result::new(details.map(Held::Json))));
             Ok(())
         })
     }

@@ -19,7 +19,7 @@ use crate::panic::{guard, status};
 /// Every flag of one snapshot evaluated for one context.
 ///
 /// Ownership: written by `tandem_client_evaluate_all`, freed once with `tandem_outcomes_free`.
-/// Lifetime: it holds the snapshot, a copy of the context and a reference to the client, so it
+/// Lifetime: it holds the snapshot, the context as it was and a reference to the client, so it
 /// stays valid (and keeps logging reads into the client) after the client is updated or freed,
 /// and after the context is changed or freed. Threads: any number of threads may read it at
 /// once; each flag logs on its first serving read only, whichever thread makes it.
@@ -28,7 +28,7 @@ pub struct tandem_outcomes {
     client: Arc<tandem_client>,
     snapshot: Arc<Snapshot>,
     outcomes: Vec<Outcome>,
-    ctx: Context,
+    ctx: Arc<Context>,
     logged: Box<[AtomicBool]>,
 }
 
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn tandem_client_evaluate_all(
                 client: shared,
                 snapshot,
                 outcomes,
-                ctx: context.ctx.clone(),
+                ctx: Arc::clone(&context.ctx),
                 logged,
             })));
             Ok(())

@@ -212,7 +212,19 @@ void test_evaluate_all(void) {
     OK(tandem_outcomes_read(all, S("checkout"), TANDEM_FLAG_TYPE_STRING, &read));
     CHECK(read.reason == TANDEM_REASON_SPLIT && read.error_code == 0, "split: %u", read.reason);
     CHECK(read.value_json != NULL && read.variant != NULL, "a value and a variant");
-    CHECK(count_events(client, "exposure") == 1, "the first read logs the exposure");
+    {
+        /* The exposure names the unit the outcomes were evaluated for, not the context's
+         * later value. */
+        char *json = NULL;
+        size_t json_len = 0;
+        OK(tandem_client_drain_events(client, &json, &json_len));
+        jvalue *events = json ? json_parse(json, json_len) : NULL;
+        CHECK(events && events->count == 1 &&
+                  strcmp(json_get(events->items[0], "unit")->string, "user-7") == 0,
+              "the first read logs the exposure of user-7: %s", json);
+        json_free(events);
+        tandem_buf_free(json, json_len);
+    }
     OK(tandem_outcomes_read_index(all, 0, TANDEM_FLAG_TYPE_STRING, &read));
     CHECK(read.reason == TANDEM_REASON_SPLIT, "by index");
     OK(tandem_outcomes_read(all, S("checkout"), TANDEM_FLAG_TYPE_STRING, &read));
