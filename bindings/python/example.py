@@ -1,5 +1,3 @@
-"""The README's example: run with PYTHONPATH=bindings/python after building tandem-ffi."""
-
 import tandem
 
 config = """{"flags": {"new-checkout": {

@@ -1,4 +1,3 @@
-// The golden example of every binding's README, in Kotlin (see ../README.md to run it).
 import dev.tandem.Client
 import dev.tandem.Context
 import dev.tandem.FlagType
