@@ -5,7 +5,6 @@
 //! Text crosses as UTF-8 `byte[]` (never JNI's modified UTF-8); handles as `long`; statuses as
 //! `int` (the `tandem_status` numbers); outputs through one-element arrays. A `byte[]` result
 //! is `null` on failure, and `Native.lastStatus()` / `Native.lastError()` say why.
-/// cbindgen:ignore
 use std::cell::Cell;
 use std::ffi::c_char;
 use std::ptr::{null, null_mut};
