@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::depth::drop_deep;
-use crate::hashing::{key_hash, same_bytes};
+use crate::hashing::same_bytes;
 
 /// Names up to this many bytes are stored inline.
 const INLINE: usize = 22;
@@ -92,13 +92,8 @@ impl Entries {
     }
 
     /// The position of `name` among the live entries, by scanning (callers use a sorted index
-    /// for large contexts).
-    pub(super) fn scan(&self, name: &str) -> Option<usize> {
-        self.scan_hashed(name, key_hash(name.as_bytes()))
-    }
-
-    /// [`Entries::scan`] with the name's [`key_hash`] computed ahead (rules hash their paths
-    /// when they compile). Names of up to 8 bytes hash injectively with their length, so a
+    /// for large contexts), `hash` being the name's [`crate::hashing::key_hash`] (rules hash their paths when
+    /// they compile). Names of up to 8 bytes hash injectively with their length, so a
     /// matching hash of such a name is a match.
     pub(super) fn scan_hashed(&self, name: &str, hash: u64) -> Option<usize> {
         let short = name.len() <= 8;
@@ -119,21 +114,21 @@ impl Entries {
         self.live().iter().map(|e| (e.name.as_str(), &e.value))
     }
 
-    /// Appends a new attribute (the caller knows `name` is not live): into a kept entry when
-    /// there is one, whose old value is returned to the caller in the slot for reuse.
-    pub(super) fn push(&mut self, name: &str) -> &mut Value {
-        let entry = Entry {
-            hash: key_hash(name.as_bytes()),
-            name: Name::new(name),
-            value: Value::Null,
-        };
+    /// Appends a new attribute (the caller knows `name` is not live), `hash` being its
+    /// [`crate::hashing::key_hash`]: into a kept entry when there is one, whose old value is returned to the
+    /// caller in the slot for reuse.
+    pub(super) fn push(&mut self, name: &str, hash: u64) -> &mut Value {
         let index = self.live;
         match self.entries.get_mut(index) {
             Some(kept) => {
-                kept.hash = entry.hash;
-                kept.name = entry.name;
+                kept.hash = hash;
+                kept.name = Name::new(name);
             }
-            None => self.entries.push(entry),
+            None => self.entries.push(Entry {
+                hash,
+                name: Name::new(name),
+                value: Value::Null,
+            }),
         }
         self.live += 1;
         // `index` is in bounds: an entry was there or was just pushed.
@@ -141,13 +136,14 @@ impl Entries {
         &mut self.entries[index].value
     }
 
-    /// The value of the live entry at `index` when there is one, else of a new entry `name`.
-    pub(super) fn slot(&mut self, index: Option<usize>, name: &str) -> &mut Value {
+    /// The value of the live entry at `index` when there is one, else of a new entry `name`
+    /// (of [`crate::hashing::key_hash`] `hash`).
+    pub(super) fn slot(&mut self, index: Option<usize>, name: &str, hash: u64) -> &mut Value {
         match index.filter(|&i| i < self.live) {
             // In bounds: below `live`, which never exceeds the length.
             #[allow(clippy::indexing_slicing)]
             Some(i) => &mut self.entries[i].value,
-            None => self.push(name),
+            None => self.push(name, hash),
         }
     }
 
@@ -206,6 +202,7 @@ pub(super) fn write_str(slot: &mut Value, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hashing::key_hash;
 
     #[test]
     fn names_inline_and_on_the_heap() {
@@ -225,13 +222,13 @@ mod tests {
     #[test]
     fn cleared_entries_are_reused() {
         let mut entries = Entries::with_capacity(2);
-        write_str(entries.push("a"), "one");
-        *entries.push("b") = Value::from(2);
-        assert_eq!(entries.scan("b"), Some(1));
+        write_str(entries.push("a", key_hash(b"a")), "one");
+        *entries.push("b", key_hash(b"b")) = Value::from(2);
+        assert_eq!(entries.scan_hashed("b", key_hash(b"b")), Some(1));
         entries.clear();
         assert_eq!(entries.len(), 0);
-        assert_eq!(entries.scan("a"), None);
-        let slot = entries.push("c");
+        assert_eq!(entries.scan_hashed("a", key_hash(b"a")), None);
+        let slot = entries.push("c", key_hash(b"c"));
         // The old string's buffer, ready to be overwritten.
         assert!(slot.is_string());
         write_str(slot, "three");

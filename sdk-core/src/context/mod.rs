@@ -20,6 +20,7 @@ pub use attributes::{AttributePath, Attributes};
 pub(crate) use depth::{drop_deep, json_depth};
 
 use crate::error::{Error, ErrorKind};
+use crate::hashing::key_hash;
 use crate::limits::Limits;
 use entries::{write_str, Entries};
 
@@ -223,7 +224,7 @@ impl Context {
         let mut ctx = Self::with_capacity(map.len());
         // Keys of a JSON object are unique already: no need to look each one up.
         for (name, value) in map {
-            *ctx.entries.push(&name) = value;
+            *ctx.entries.push(&name, key_hash(name.as_bytes())) = value;
         }
         Ok(ctx)
     }
@@ -393,12 +394,8 @@ impl Context {
     /// One top-level attribute by name and [`crate::hashing::key_hash`] of the name, as compiled
     /// rules look attributes up.
     pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<&Value> {
-        let position = if self.entries.len() <= SCAN_MAX {
-            self.entries.scan_hashed(name, hash)
-        } else {
-            self.position(name)
-        };
-        position.and_then(|i| self.entries.value(i))
+        self.position_hashed(name, hash)
+            .and_then(|i| self.entries.value(i))
     }
 
     /// The targeting key, when present and a string.
@@ -434,9 +431,22 @@ impl Context {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
+        self.position_hashed(name, key_hash(name.as_bytes()))
+    }
+
+    /// [`Context::position`] of a name whose [`key_hash`] is `hash` (used by the scan of a
+    /// small context only).
+    #[inline]
+    fn position_hashed(&self, name: &str, hash: u64) -> Option<usize> {
         if self.entries.len() <= SCAN_MAX {
-            return self.entries.scan(name);
+            self.entries.scan_hashed(name, hash)
+        } else {
+            self.position_sorted(name)
         }
+    }
+
+    /// The position of `name` in a large context, through the sorted index (built on first use).
+    fn position_sorted(&self, name: &str) -> Option<usize> {
         let sorted = self.sorted.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.entries.len())
                 .filter_map(|i| u32::try_from(i).ok())
@@ -463,10 +473,12 @@ impl Context {
     /// The value slot of attribute `name`, added (as `null`, or holding a cleared entry's old
     /// value for reuse) when the context does not have it.
     fn slot(&mut self, name: &str) -> &mut Value {
-        let index = self.position(name);
+        // One hash for the look-up and, when the name is new, its entry.
+        let hash = key_hash(name.as_bytes());
+        let index = self.position_hashed(name, hash);
         // After the look-up, which may have built the sorted index that a change invalidates.
         self.touch();
-        self.entries.slot(index, name)
+        self.entries.slot(index, name, hash)
     }
 }
 

@@ -37,19 +37,7 @@ fn finish(mut h: u32, tail: u32, tail_len: u32, total_len: usize) -> u32 {
 
 /// MurmurHash3 x86_32 of `bytes`.
 pub(crate) fn hash32(bytes: &[u8], seed: u32) -> u32 {
-    let mut h = seed;
-    let mut blocks = bytes.chunks_exact(4);
-    for block in &mut blocks {
-        if let [a, b, c, d] = *block {
-            h = mix_h(h, u32::from_le_bytes([a, b, c, d]));
-        }
-    }
-    let (mut tail, mut tail_len) = (0u32, 0u32);
-    for &byte in blocks.remainder() {
-        tail |= u32::from(byte) << (8 * tail_len);
-        tail_len += 1;
-    }
-    finish(h, tail, tail_len, bytes.len())
+    hash32_parts(&[bytes], seed)
 }
 
 /// MurmurHash3 x86_32 over input written in pieces, hashed as if concatenated.
@@ -72,16 +60,36 @@ impl Hasher {
         }
     }
 
-    pub(crate) fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, mut bytes: &[u8]) {
         self.total += bytes.len();
-        for &byte in bytes {
-            self.k |= u32::from(byte) << (8 * self.filled);
-            self.filled += 1;
-            if self.filled == 4 {
-                self.h = mix_h(self.h, self.k);
-                self.k = 0;
-                self.filled = 0;
+        // Top up a block left incomplete by the previous part, byte by byte.
+        while self.filled != 0 {
+            let Some((&byte, rest)) = bytes.split_first() else {
+                return;
+            };
+            self.push_byte(byte);
+            bytes = rest;
+        }
+        // Then whole blocks, a word at a time: the common case, one part after another.
+        let mut blocks = bytes.chunks_exact(4);
+        for block in &mut blocks {
+            if let [a, b, c, d] = *block {
+                self.h = mix_h(self.h, u32::from_le_bytes([a, b, c, d]));
             }
+        }
+        for &byte in blocks.remainder() {
+            self.push_byte(byte);
+        }
+    }
+
+    #[inline]
+    fn push_byte(&mut self, byte: u8) {
+        self.k |= u32::from(byte) << (8 * self.filled);
+        self.filled += 1;
+        if self.filled == 4 {
+            self.h = mix_h(self.h, self.k);
+            self.k = 0;
+            self.filled = 0;
         }
     }
 
@@ -144,6 +152,19 @@ mod tests {
                     expected,
                     "{input:?} at {split}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn three_parts_hash_like_their_concatenation() {
+        for &(input, seed, expected) in VECTORS {
+            let bytes = input.as_bytes();
+            for i in 0..=bytes.len() {
+                for j in i..=bytes.len() {
+                    let parts = [&bytes[..i], &bytes[i..j], &bytes[j..]];
+                    assert_eq!(hash32_parts(&parts, seed), expected, "{input:?} at {i},{j}");
+                }
             }
         }
     }

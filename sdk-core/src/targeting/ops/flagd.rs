@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::hashing::key_hash;
+use crate::hashing::key_hash_const;
 use crate::targeting::budget::{Budget, ELEMENT};
 use crate::targeting::eval::{boolean, null, Ctx, Out, Res};
 use crate::targeting::murmur3::{hash32, hash32_parts, Hasher};
@@ -165,8 +165,8 @@ enum KeyHash {
     Unavailable,
 }
 
-/// [`key_hash`] of `targetingKey`, computed once at compile time.
-const TARGETING_KEY_HASH: u64 = key_hash(b"targetingKey");
+/// [`crate::hashing::key_hash`] of `targetingKey`, computed once at compile time.
+const TARGETING_KEY_HASH: u64 = key_hash_const(b"targetingKey");
 
 /// The implicit bucketing value `flagKey ‖ targetingKey`, hashed without building it; null
 /// when the context has no non-empty string `targetingKey`.
