@@ -19,6 +19,7 @@
 mod cells;
 mod check;
 mod engines;
+mod run_info;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -304,6 +305,7 @@ fn main() {
         }
     };
     let static_json: Value = serde_json::from_str(&w.static_context).expect("the context parses");
+    let run = run_info::start();
     let took = correctness(&w, &static_json);
     println!("correctness check: every engine agrees with Tandem ({took:.1?})");
 
@@ -316,4 +318,5 @@ fn main() {
     rule_cells(&mut c, &w, &static_json, &mut sum);
     c.final_summary();
     println!("checksum of all results: {sum}");
+    run_info::finish(run, sum);
 }
