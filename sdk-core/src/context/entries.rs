@@ -58,12 +58,30 @@ struct Entry {
     value: Value,
 }
 
+impl Entry {
+    /// Whether this entry is attribute `name` of [`crate::hashing::key_hash`] `hash`. Names of
+    /// up to 8 bytes hash injectively among names of their length, so for them equal hashes and
+    /// lengths are a match.
+    #[inline]
+    fn is(&self, name: &str, hash: u64) -> bool {
+        let bytes = self.name.as_bytes();
+        self.hash == hash
+            && bytes.len() == name.len()
+            && (name.len() <= 8 || same_bytes(bytes, name.as_bytes()))
+    }
+}
+
 /// The attributes: `entries[..live]`, in the order they were first set, names unique; the
 /// entries after `live` are cleared ones kept for reuse.
 #[derive(Debug, Default)]
 pub(super) struct Entries {
     entries: Vec<Entry>,
     live: usize,
+    /// When not 0: `entries[..replay_end]` have distinct names and `live <= replay_end`, so the
+    /// kept entry at `live` names an attribute that is not live. After a `clear`, a refill in
+    /// the same order (the usual case: a host sets the same attributes per request) then finds
+    /// each name there without a scan.
+    replay_end: usize,
 }
 
 impl Clone for Entries {
@@ -71,6 +89,7 @@ impl Clone for Entries {
         Self {
             entries: self.live().to_vec(),
             live: self.live,
+            replay_end: 0,
         }
     }
 }
@@ -80,6 +99,7 @@ impl Entries {
         Self {
             entries: Vec::with_capacity(capacity),
             live: 0,
+            replay_end: 0,
         }
     }
 
@@ -92,14 +112,33 @@ impl Entries {
     }
 
     /// The position of `name` among the live entries, by scanning (callers use a sorted index
-    /// for large contexts), `hash` being the name's [`crate::hashing::key_hash`] (rules hash their paths when
-    /// they compile). Names of up to 8 bytes hash injectively with their length, so a
-    /// matching hash of such a name is a match.
+    /// for large contexts), `hash` being the name's [`crate::hashing::key_hash`] (rules hash
+    /// their paths when they compile).
     pub(super) fn scan_hashed(&self, name: &str, hash: u64) -> Option<usize> {
-        let short = name.len() <= 8;
-        self.live().iter().position(|e| {
-            e.hash == hash && (short || same_bytes(e.name.as_bytes(), name.as_bytes()))
-        })
+        self.live().iter().position(|e| e.is(name, hash))
+    }
+
+    /// The value slot of `name` (of [`crate::hashing::key_hash`] `hash`) in a context small
+    /// enough to scan: the live entry, else a new one (into a kept entry when there is one).
+    pub(super) fn slot_scanned(&mut self, name: &str, hash: u64) -> &mut Value {
+        let index = self.live;
+        let replayed = index < self.replay_end
+            && self
+                .entries
+                .get(index)
+                .is_some_and(|kept| kept.is(name, hash));
+        if replayed {
+            self.live += 1;
+            // In bounds: the entry at `index` was just read.
+            #[allow(clippy::indexing_slicing)]
+            return &mut self.entries[index].value;
+        }
+        match self.scan_hashed(name, hash) {
+            // In bounds: a position among the live entries.
+            #[allow(clippy::indexing_slicing)]
+            Some(i) => &mut self.entries[i].value,
+            None => self.push(name, hash),
+        }
     }
 
     pub(super) fn name(&self, index: usize) -> &str {
@@ -119,6 +158,13 @@ impl Entries {
     /// caller in the slot for reuse.
     pub(super) fn push(&mut self, name: &str, hash: u64) -> &mut Value {
         let index = self.live;
+        // The new name differs from the live ones: appended at the end of the distinct run it
+        // extends it; written over a kept entry inside it, it may repeat a name after it.
+        self.replay_end = if index == self.replay_end {
+            index + 1
+        } else {
+            0
+        };
         match self.entries.get_mut(index) {
             Some(kept) => {
                 kept.hash = hash;
@@ -136,22 +182,13 @@ impl Entries {
         &mut self.entries[index].value
     }
 
-    /// The value of the live entry at `index` when there is one, else of a new entry `name`
-    /// (of [`crate::hashing::key_hash`] `hash`).
-    pub(super) fn slot(&mut self, index: Option<usize>, name: &str, hash: u64) -> &mut Value {
-        match index.filter(|&i| i < self.live) {
-            // In bounds: below `live`, which never exceeds the length.
-            #[allow(clippy::indexing_slicing)]
-            Some(i) => &mut self.entries[i].value,
-            None => self.push(name, hash),
-        }
-    }
-
     /// Removes the attribute at `index` (keeping the order of the others).
     pub(super) fn remove(&mut self, index: usize) {
         if index >= self.live {
             return;
         }
+        // The rotation stays inside `..live`: the names of `..replay_end` stay distinct, and the
+        // removed one, now at `live`, is not live.
         if let Some(live) = self.entries.get_mut(index..self.live) {
             live.rotate_left(1);
         }
@@ -164,15 +201,20 @@ impl Entries {
     /// Forgets every attribute, keeping up to [`KEPT`] entries for reuse. String values keep
     /// their buffers (a refill overwrites them); other values are dropped now.
     pub(super) fn clear(&mut self) {
+        if self.replay_end == 0 {
+            // The live names are distinct.
+            self.replay_end = self.live;
+        }
         self.live = 0;
         if self.entries.len() > KEPT {
             for entry in self.entries.drain(KEPT..) {
                 drop_deep(entry.value);
             }
         }
+        self.replay_end = self.replay_end.min(self.entries.len());
         for entry in &mut self.entries {
             if !entry.value.is_string() {
-                drop_deep(std::mem::take(&mut entry.value));
+                write_value(&mut entry.value, Value::Null);
             }
         }
     }
@@ -188,6 +230,12 @@ impl Drop for Entries {
     }
 }
 
+/// Writes `value` into `slot`, dropping the old value (iteratively: it may be deep).
+#[inline]
+pub(super) fn write_value(slot: &mut Value, value: Value) {
+    drop_deep(std::mem::replace(slot, value));
+}
+
 /// Writes `text` into `slot`, reusing the slot's string buffer when it holds one.
 pub(super) fn write_str(slot: &mut Value, text: &str) {
     match slot {
@@ -195,7 +243,7 @@ pub(super) fn write_str(slot: &mut Value, text: &str) {
             s.clear();
             s.push_str(text);
         }
-        other => *other = Value::String(text.to_owned()),
+        other => write_value(other, Value::String(text.to_owned())),
     }
 }
 
