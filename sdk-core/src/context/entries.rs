@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::depth::drop_deep;
+use super::pool;
 use crate::hashing::same_bytes;
 
 /// Names up to this many bytes are stored inline.
@@ -13,6 +14,9 @@ const INLINE: usize = 22;
 
 /// At most this many cleared entries are kept for reuse.
 const KEPT: usize = 64;
+
+/// String buffers up to this capacity go back to the thread's pool with a dropped context.
+const POOLED_STRING: usize = 128;
 
 /// An attribute name: inline when short, on the heap otherwise.
 #[derive(Debug, Clone)]
@@ -73,7 +77,7 @@ impl Entry {
 
 /// The attributes: `entries[..live]`, in the order they were first set, names unique; the
 /// entries after `live` are cleared ones kept for reuse.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Entries {
     entries: Vec<Entry>,
     live: usize,
@@ -94,12 +98,41 @@ impl Clone for Entries {
     }
 }
 
+/// The storage of a dropped context, kept by [`super::pool`]: cleared entries (string values
+/// and `null`s), of which the first `replay_end` have distinct names.
+#[derive(Debug)]
+pub(super) struct Stored {
+    entries: Vec<Entry>,
+    replay_end: usize,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
 impl Entries {
+    /// Room for `capacity` attributes: the storage of a context this thread dropped, when
+    /// there is one.
     pub(super) fn with_capacity(capacity: usize) -> Self {
-        Self {
-            entries: Vec::with_capacity(capacity),
-            live: 0,
-            replay_end: 0,
+        match pool::take() {
+            Some(Stored {
+                mut entries,
+                replay_end,
+            }) => {
+                entries.reserve(capacity.saturating_sub(entries.len()));
+                Self {
+                    entries,
+                    live: 0,
+                    replay_end,
+                }
+            }
+            None => Self {
+                entries: Vec::with_capacity(capacity),
+                live: 0,
+                replay_end: 0,
+            },
         }
     }
 
@@ -221,12 +254,32 @@ impl Entries {
 }
 
 impl Drop for Entries {
+    /// Clears the entries (non-string values dropped iteratively: they may be deep) and gives
+    /// the storage to the thread's pool, cut at the first long name or large string so that a
+    /// pooled storage stays small.
     fn drop(&mut self) {
-        // Values of a context are within the depth limit, but dropping them iteratively costs
-        // nothing extra and keeps the bound independent of how they were built.
-        for entry in self.entries.drain(..) {
-            drop_deep(entry.value);
+        self.clear();
+        let mut entries = std::mem::take(&mut self.entries);
+        if entries.capacity() > 2 * KEPT {
+            return;
         }
+        let small = |e: &Entry| {
+            matches!(e.name, Name::Inline { .. })
+                && match &e.value {
+                    Value::String(s) => s.capacity() <= POOLED_STRING,
+                    _ => true,
+                }
+        };
+        let keep = entries
+            .iter()
+            .position(|e| !small(e))
+            .unwrap_or(entries.len());
+        // What is cut holds strings and `null`s only: a shallow drop.
+        entries.truncate(keep);
+        pool::give(Stored {
+            entries,
+            replay_end: self.replay_end.min(keep),
+        });
     }
 }
 

@@ -10,6 +10,7 @@ mod attributes;
 mod depth;
 mod entries;
 pub(crate) mod path;
+mod pool;
 
 use std::sync::OnceLock;
 

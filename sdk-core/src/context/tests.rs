@@ -176,10 +176,10 @@ fn fills_from_attribute_indexes() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
 
-/// Sets, removes and clears in a pseudo-random order (a fixed xorshift sequence) over a small
-/// pool of names, short and long, against a plain list of `(name, value)` pairs as the model:
-/// a refill in the same order, out of order, with repeats or after a removal must all read
-/// back what the model holds, in the model's order.
+/// Sets, removes, clears and rebuilds (on this thread's pooled storage) in a pseudo-random
+/// order (a fixed xorshift sequence) over a small pool of names, short and long, against a
+/// plain list of `(name, value)` pairs as the model: a refill in the same order, out of order,
+/// with repeats or after a removal must all read back what the model holds, in its order.
 #[test]
 fn refills_in_any_order_match_a_plain_model() {
     let names = [
@@ -198,8 +198,13 @@ fn refills_in_any_order_match_a_plain_model() {
         state ^= state << 17;
         let name = names[(state % names.len() as u64) as usize];
         match (state >> 8) % 10 {
-            0 => {
+            0 if state & (1 << 20) == 0 => {
                 ctx.clear();
+                model.clear();
+            }
+            0 => {
+                drop(ctx);
+                ctx = Context::with_capacity(2);
                 model.clear();
             }
             1 => {
@@ -211,8 +216,10 @@ fn refills_in_any_order_match_a_plain_model() {
             }
             kind => {
                 let value = if kind % 2 == 0 {
-                    ctx.set_str(name, &format!("v{step}"));
-                    Value::from(format!("v{step}"))
+                    // Now and then a string too large to go back to the pool.
+                    let text = format!("v{step}").repeat(if kind == 8 { 40 } else { 1 });
+                    ctx.set_str(name, &text);
+                    Value::from(text)
                 } else {
                     ctx.set_int(name, i64::from(step));
                     Value::from(step)
