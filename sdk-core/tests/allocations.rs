@@ -4,7 +4,12 @@
 //! allocator, so tests running in parallel do not disturb each other.
 // These tests load configs: they need the `config` feature (on by default).
 #![cfg(feature = "config")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
