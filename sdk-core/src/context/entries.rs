@@ -68,10 +68,11 @@ impl Entry {
     /// lengths are a match.
     #[inline]
     fn is(&self, name: &str, hash: u64) -> bool {
-        let bytes = self.name.as_bytes();
-        self.hash == hash
-            && bytes.len() == name.len()
-            && (name.len() <= 8 || same_bytes(bytes, name.as_bytes()))
+        // The hash first: it rules out every other entry of a scan.
+        self.hash == hash && {
+            let bytes = self.name.as_bytes();
+            bytes.len() == name.len() && (name.len() <= 8 || same_bytes(bytes, name.as_bytes()))
+        }
     }
 }
 

@@ -394,6 +394,7 @@ impl Context {
 
     /// One top-level attribute by name and [`crate::hashing::key_hash`] of the name, as compiled
     /// rules look attributes up.
+    #[inline]
     pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<&Value> {
         self.position_hashed(name, hash)
             .and_then(|i| self.entries.value(i))
