@@ -22,21 +22,26 @@ pub(crate) fn push_key(path: &mut String, key: &str) {
 
 /// Appends an array index to a path: `[3]`.
 pub(crate) fn push_index(path: &mut String, index: usize) {
-    path.push('[');
-    path.push_str(&index.to_string());
-    path.push(']');
+    use std::fmt::Write;
+    // Writing into a `String` cannot fail; formatting in place spares a temporary string (the
+    // rule compiler builds a path for every node it reads).
+    let _ = write!(path, "[{index}]");
 }
 
 /// `base` followed by `key`, as a new path.
 pub(crate) fn key(base: &str, key: &str) -> String {
-    let mut path = base.to_owned();
+    // Room for `.key` up front: one allocation for the common, plain key.
+    let mut path = String::with_capacity(base.len() + key.len() + 1);
+    path.push_str(base);
     push_key(&mut path, key);
     path
 }
 
 /// `base` followed by `[index]`, as a new path.
 pub(crate) fn index(base: &str, index: usize) -> String {
-    let mut path = base.to_owned();
+    // `[` + up to 20 digits + `]`.
+    let mut path = String::with_capacity(base.len() + 22);
+    path.push_str(base);
     push_index(&mut path, index);
     path
 }

@@ -4,7 +4,12 @@
 //! allocator, so tests running in parallel do not disturb each other.
 // These tests load configs: they need the `config` feature (on by default).
 #![cfg(feature = "config")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -116,4 +121,51 @@ fn evaluate_all_into_a_reused_vector_allocates_nothing() {
         }
     });
     assert_eq!(n, 0);
+}
+
+/// The shared workloads' fresh 10-attribute context for request `i` (../shared/bench/README.md),
+/// its two texts formatted ahead.
+fn fresh_context(i: u32, key: &str, email: &str) -> Context {
+    let mut ctx = Context::with_capacity(10);
+    ctx.set_str("targetingKey", key);
+    ctx.set_int("age", i64::from(10 + i % 50));
+    ctx.set_str("country", ["SE", "US", "NO", "DE"][(i % 4) as usize]);
+    ctx.set_str(
+        "plan",
+        ["free", "pro", "team", "enterprise"][(i % 4) as usize],
+    );
+    ctx.set_str("platform", "web");
+    ctx.set_str("appVersion", "5.12.0");
+    ctx.set_str("locale", "sv-SE");
+    ctx.set_str("email", email);
+    ctx.set_bool("beta", i & 16 == 0);
+    ctx.set_int("sessions", i64::from(i % 256));
+    ctx
+}
+
+/// A context built per request and dropped after it, as an edge worker does, reuses the
+/// storage of the one dropped before it on the same thread: building it allocates nothing
+/// (once the buffers have grown to the longest values), and neither does evaluating it.
+#[test]
+fn a_context_built_after_one_was_dropped_reuses_its_storage() {
+    let (client, _) = setup();
+    let texts = |i: u32| {
+        (
+            format!("user-{:010}", i.wrapping_mul(2_654_435_761)),
+            format!("user{}@example.com", i % 1024),
+        )
+    };
+    // The longest values first: later ones fit in their buffers.
+    let (key, email) = texts(999);
+    drop(fresh_context(3, &key, &email));
+    for i in 1..100 {
+        let (key, email) = texts(i);
+        let n = allocations(|| {
+            let ctx = fresh_context(i, &key, &email);
+            assert_eq!(ctx.len(), 10);
+            let on = i % 50 >= 8 && i % 2 == 0;
+            assert_eq!(client.get_bool("targeted", &ctx, false).value, on, "{i}");
+        });
+        assert_eq!(n, 0, "request {i}");
+    }
 }

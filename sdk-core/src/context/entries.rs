@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::depth::drop_deep;
+use super::pool;
 use crate::hashing::same_bytes;
 
 /// Names up to this many bytes are stored inline.
@@ -13,6 +14,9 @@ const INLINE: usize = 22;
 
 /// At most this many cleared entries are kept for reuse.
 const KEPT: usize = 64;
+
+/// String buffers up to this capacity go back to the thread's pool with a dropped context.
+const POOLED_STRING: usize = 128;
 
 /// An attribute name: inline when short, on the heap otherwise.
 #[derive(Debug, Clone)]
@@ -58,12 +62,31 @@ struct Entry {
     value: Value,
 }
 
+impl Entry {
+    /// Whether this entry is attribute `name` of [`crate::hashing::key_hash`] `hash`. Names of
+    /// up to 8 bytes hash injectively among names of their length, so for them equal hashes and
+    /// lengths are a match.
+    #[inline]
+    fn is(&self, name: &str, hash: u64) -> bool {
+        // The hash first: it rules out every other entry of a scan.
+        self.hash == hash && {
+            let bytes = self.name.as_bytes();
+            bytes.len() == name.len() && (name.len() <= 8 || same_bytes(bytes, name.as_bytes()))
+        }
+    }
+}
+
 /// The attributes: `entries[..live]`, in the order they were first set, names unique; the
 /// entries after `live` are cleared ones kept for reuse.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Entries {
     entries: Vec<Entry>,
     live: usize,
+    /// When not 0: `entries[..replay_end]` have distinct names and `live <= replay_end`, so the
+    /// kept entry at `live` names an attribute that is not live. After a `clear`, a refill in
+    /// the same order (the usual case: a host sets the same attributes per request) then finds
+    /// each name there without a scan.
+    replay_end: usize,
 }
 
 impl Clone for Entries {
@@ -71,15 +94,46 @@ impl Clone for Entries {
         Self {
             entries: self.live().to_vec(),
             live: self.live,
+            replay_end: 0,
         }
     }
 }
 
+/// The storage of a dropped context, kept by [`super::pool`]: cleared entries (string values
+/// and `null`s), of which the first `replay_end` have distinct names.
+#[derive(Debug)]
+pub(super) struct Stored {
+    entries: Vec<Entry>,
+    replay_end: usize,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
 impl Entries {
+    /// Room for `capacity` attributes: the storage of a context this thread dropped, when
+    /// there is one.
     pub(super) fn with_capacity(capacity: usize) -> Self {
-        Self {
-            entries: Vec::with_capacity(capacity),
-            live: 0,
+        match pool::take() {
+            Some(Stored {
+                mut entries,
+                replay_end,
+            }) => {
+                entries.reserve(capacity.saturating_sub(entries.len()));
+                Self {
+                    entries,
+                    live: 0,
+                    replay_end,
+                }
+            }
+            None => Self {
+                entries: Vec::with_capacity(capacity),
+                live: 0,
+                replay_end: 0,
+            },
         }
     }
 
@@ -92,14 +146,33 @@ impl Entries {
     }
 
     /// The position of `name` among the live entries, by scanning (callers use a sorted index
-    /// for large contexts), `hash` being the name's [`crate::hashing::key_hash`] (rules hash their paths when
-    /// they compile). Names of up to 8 bytes hash injectively with their length, so a
-    /// matching hash of such a name is a match.
+    /// for large contexts), `hash` being the name's [`crate::hashing::key_hash`] (rules hash
+    /// their paths when they compile).
     pub(super) fn scan_hashed(&self, name: &str, hash: u64) -> Option<usize> {
-        let short = name.len() <= 8;
-        self.live().iter().position(|e| {
-            e.hash == hash && (short || same_bytes(e.name.as_bytes(), name.as_bytes()))
-        })
+        self.live().iter().position(|e| e.is(name, hash))
+    }
+
+    /// The value slot of `name` (of [`crate::hashing::key_hash`] `hash`) in a context small
+    /// enough to scan: the live entry, else a new one (into a kept entry when there is one).
+    pub(super) fn slot_scanned(&mut self, name: &str, hash: u64) -> &mut Value {
+        let index = self.live;
+        let replayed = index < self.replay_end
+            && self
+                .entries
+                .get(index)
+                .is_some_and(|kept| kept.is(name, hash));
+        if replayed {
+            self.live += 1;
+            // In bounds: the entry at `index` was just read.
+            #[allow(clippy::indexing_slicing)]
+            return &mut self.entries[index].value;
+        }
+        match self.scan_hashed(name, hash) {
+            // In bounds: a position among the live entries.
+            #[allow(clippy::indexing_slicing)]
+            Some(i) => &mut self.entries[i].value,
+            None => self.push(name, hash),
+        }
     }
 
     pub(super) fn name(&self, index: usize) -> &str {
@@ -119,6 +192,13 @@ impl Entries {
     /// caller in the slot for reuse.
     pub(super) fn push(&mut self, name: &str, hash: u64) -> &mut Value {
         let index = self.live;
+        // The new name differs from the live ones: appended at the end of the distinct run it
+        // extends it; written over a kept entry inside it, it may repeat a name after it.
+        self.replay_end = if index == self.replay_end {
+            index + 1
+        } else {
+            0
+        };
         match self.entries.get_mut(index) {
             Some(kept) => {
                 kept.hash = hash;
@@ -136,22 +216,13 @@ impl Entries {
         &mut self.entries[index].value
     }
 
-    /// The value of the live entry at `index` when there is one, else of a new entry `name`
-    /// (of [`crate::hashing::key_hash`] `hash`).
-    pub(super) fn slot(&mut self, index: Option<usize>, name: &str, hash: u64) -> &mut Value {
-        match index.filter(|&i| i < self.live) {
-            // In bounds: below `live`, which never exceeds the length.
-            #[allow(clippy::indexing_slicing)]
-            Some(i) => &mut self.entries[i].value,
-            None => self.push(name, hash),
-        }
-    }
-
     /// Removes the attribute at `index` (keeping the order of the others).
     pub(super) fn remove(&mut self, index: usize) {
         if index >= self.live {
             return;
         }
+        // The rotation stays inside `..live`: the names of `..replay_end` stay distinct, and the
+        // removed one, now at `live`, is not live.
         if let Some(live) = self.entries.get_mut(index..self.live) {
             live.rotate_left(1);
         }
@@ -164,28 +235,59 @@ impl Entries {
     /// Forgets every attribute, keeping up to [`KEPT`] entries for reuse. String values keep
     /// their buffers (a refill overwrites them); other values are dropped now.
     pub(super) fn clear(&mut self) {
+        if self.replay_end == 0 {
+            // The live names are distinct.
+            self.replay_end = self.live;
+        }
         self.live = 0;
         if self.entries.len() > KEPT {
             for entry in self.entries.drain(KEPT..) {
                 drop_deep(entry.value);
             }
         }
+        self.replay_end = self.replay_end.min(self.entries.len());
         for entry in &mut self.entries {
             if !entry.value.is_string() {
-                drop_deep(std::mem::take(&mut entry.value));
+                write_value(&mut entry.value, Value::Null);
             }
         }
     }
 }
 
 impl Drop for Entries {
+    /// Clears the entries (non-string values dropped iteratively: they may be deep) and gives
+    /// the storage to the thread's pool, cut at the first long name or large string so that a
+    /// pooled storage stays small.
     fn drop(&mut self) {
-        // Values of a context are within the depth limit, but dropping them iteratively costs
-        // nothing extra and keeps the bound independent of how they were built.
-        for entry in self.entries.drain(..) {
-            drop_deep(entry.value);
+        self.clear();
+        let mut entries = std::mem::take(&mut self.entries);
+        if entries.capacity() > 2 * KEPT {
+            return;
         }
+        let small = |e: &Entry| {
+            matches!(e.name, Name::Inline { .. })
+                && match &e.value {
+                    Value::String(s) => s.capacity() <= POOLED_STRING,
+                    _ => true,
+                }
+        };
+        let keep = entries
+            .iter()
+            .position(|e| !small(e))
+            .unwrap_or(entries.len());
+        // What is cut holds strings and `null`s only: a shallow drop.
+        entries.truncate(keep);
+        pool::give(Stored {
+            entries,
+            replay_end: self.replay_end.min(keep),
+        });
     }
+}
+
+/// Writes `value` into `slot`, dropping the old value (iteratively: it may be deep).
+#[inline]
+pub(super) fn write_value(slot: &mut Value, value: Value) {
+    drop_deep(std::mem::replace(slot, value));
 }
 
 /// Writes `text` into `slot`, reusing the slot's string buffer when it holds one.
@@ -195,7 +297,7 @@ pub(super) fn write_str(slot: &mut Value, text: &str) {
             s.clear();
             s.push_str(text);
         }
-        other => *other = Value::String(text.to_owned()),
+        other => write_value(other, Value::String(text.to_owned())),
     }
 }
 

@@ -10,6 +10,7 @@ mod attributes;
 mod depth;
 mod entries;
 pub(crate) mod path;
+mod pool;
 
 use std::sync::OnceLock;
 
@@ -22,7 +23,7 @@ pub(crate) use depth::{drop_deep, json_depth};
 use crate::error::{Error, ErrorKind};
 use crate::hashing::key_hash;
 use crate::limits::Limits;
-use entries::{write_str, Entries};
+use entries::{write_str, write_value, Entries};
 
 /// The deepest nesting of arrays and objects a context accepts, the context object itself
 /// being level 1, however the context is built ([`Context::from_json`], [`Context::set_value`],
@@ -260,7 +261,7 @@ impl Context {
         value: impl Into<AttributeValue<'v>>,
     ) -> Result<(), Error> {
         let value = value.into().into_value(0)?;
-        drop_deep(std::mem::replace(self.slot(name), value));
+        write_value(self.slot(name), value);
         Ok(())
     }
 
@@ -272,17 +273,17 @@ impl Context {
 
     /// Sets a number attribute (a non-finite number becomes `null`).
     pub fn set_number(&mut self, name: &str, value: f64) {
-        *self.slot(name) = Value::from(value);
+        write_value(self.slot(name), Value::from(value));
     }
 
     /// Sets an integer attribute.
     pub fn set_int(&mut self, name: &str, value: i64) {
-        *self.slot(name) = Value::from(value);
+        write_value(self.slot(name), Value::from(value));
     }
 
     /// Sets a boolean attribute.
     pub fn set_bool(&mut self, name: &str, value: bool) {
-        *self.slot(name) = Value::Bool(value);
+        write_value(self.slot(name), Value::Bool(value));
     }
 
     /// Sets an attribute to any JSON value.
@@ -393,6 +394,7 @@ impl Context {
 
     /// One top-level attribute by name and [`crate::hashing::key_hash`] of the name, as compiled
     /// rules look attributes up.
+    #[inline]
     pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<&Value> {
         self.position_hashed(name, hash)
             .and_then(|i| self.entries.value(i))
@@ -465,20 +467,25 @@ impl Context {
     }
 
     /// Forgets the derived views (sorted index, whole object) after a change.
+    #[inline]
     fn touch(&mut self) {
-        self.sorted.take();
-        self.whole.take();
+        // Checked first: the views are rarely built, and taking an empty one still runs a drop.
+        if self.sorted.get_mut().is_some() {
+            self.sorted.take();
+        }
+        if self.whole.get_mut().is_some() {
+            if let Some(whole) = self.whole.take() {
+                drop_deep(whole);
+            }
+        }
     }
 
     /// The value slot of attribute `name`, added (as `null`, or holding a cleared entry's old
     /// value for reuse) when the context does not have it.
     fn slot(&mut self, name: &str) -> &mut Value {
-        // One hash for the look-up and, when the name is new, its entry.
-        let hash = key_hash(name.as_bytes());
-        let index = self.position_hashed(name, hash);
-        // After the look-up, which may have built the sorted index that a change invalidates.
         self.touch();
-        self.entries.slot(index, name, hash)
+        // A scan even of a large context: the sorted index would be rebuilt after every set.
+        self.entries.slot_scanned(name, key_hash(name.as_bytes()))
     }
 }
 

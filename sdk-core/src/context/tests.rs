@@ -175,3 +175,67 @@ fn fills_from_attribute_indexes() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+/// Sets, removes, clears and rebuilds (on this thread's pooled storage) in a pseudo-random
+/// order (a fixed xorshift sequence) over a small pool of names, short and long, against a
+/// plain list of `(name, value)` pairs as the model: a refill in the same order, out of order,
+/// with repeats or after a removal must all read back what the model holds, in its order.
+#[test]
+fn refills_in_any_order_match_a_plain_model() {
+    let names = [
+        "a",
+        "b",
+        "country",
+        "targetingKey",
+        "a-name-longer-than-inline-storage",
+    ];
+    let mut ctx = Context::with_capacity(2);
+    let mut model: Vec<(&str, Value)> = Vec::new();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    for step in 0..20_000u32 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let name = names[(state % names.len() as u64) as usize];
+        match (state >> 8) % 10 {
+            0 if state & (1 << 20) == 0 => {
+                ctx.clear();
+                model.clear();
+            }
+            0 => {
+                drop(ctx);
+                ctx = Context::with_capacity(2);
+                model.clear();
+            }
+            1 => {
+                let present = model.iter().position(|(n, _)| *n == name);
+                assert_eq!(ctx.remove(name), present.is_some(), "step {step}");
+                if let Some(i) = present {
+                    model.remove(i);
+                }
+            }
+            kind => {
+                let value = if kind % 2 == 0 {
+                    // Now and then a string too large to go back to the pool.
+                    let text = format!("v{step}").repeat(if kind == 8 { 40 } else { 1 });
+                    ctx.set_str(name, &text);
+                    Value::from(text)
+                } else {
+                    ctx.set_int(name, i64::from(step));
+                    Value::from(step)
+                };
+                match model.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, v)) => *v = value,
+                    None => model.push((name, value)),
+                }
+            }
+        }
+        let actual: Vec<(&str, &Value)> = ctx.iter().collect();
+        let expected: Vec<(&str, &Value)> = model.iter().map(|(n, v)| (*n, v)).collect();
+        assert_eq!(actual, expected, "step {step}");
+        for name in names {
+            let expected = model.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+            assert_eq!(ctx.get(name), expected, "step {step}: {name}");
+        }
+    }
+}

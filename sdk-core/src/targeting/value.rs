@@ -426,6 +426,11 @@ pub(crate) fn compare(
     budget: &Budget,
 ) -> Result<Option<Ordering>, EvalError> {
     match (a, b) {
+        // The common case first (`age >= 18`): two numbers, neither of them NaN.
+        (Value::Number(x), Value::Number(y)) => number_f64(x)
+            .partial_cmp(&number_f64(y))
+            .map(Some)
+            .ok_or_else(EvalError::nan),
         (Value::String(x), Value::String(y)) => {
             budget.charge_fast(x.len().min(y.len()))?;
             Ok(Some(cmp_utf16(x, y)))
