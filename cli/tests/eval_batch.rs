@@ -28,8 +28,10 @@ fn tandem(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// A split flag (every unit exposed) and a policy flag (every read a decision).
-fn config() -> PathBuf {
+/// A split flag (every unit exposed) and a policy flag (every read a decision), in a file of
+/// the calling test's own (tests run in parallel: one shared file was read while another test
+/// rewrote it).
+fn config(test: &str) -> PathBuf {
     let bundle = json!({
         "id": "offer", "version": 1,
         "actions": [{"key": "a", "value": "A"}, {"key": "b", "value": "B"}],
@@ -47,7 +49,7 @@ fn config() -> PathBuf {
                                        "allocation": [["x", 1], ["y", 1]]}},
         "policies": {"offer@1": bundle}
     });
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eval-batch-config.json");
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("eval-batch-{test}.json"));
     std::fs::write(&path, doc.to_string()).unwrap();
     path
 }
@@ -62,7 +64,7 @@ fn lines(output: &Output) -> Vec<Value> {
 
 #[test]
 fn eval_events_lists_what_the_evaluation_queued() {
-    let path = config();
+    let path = config("eval_events_lists_what_the_evaluation_queued");
     let path = path.to_str().unwrap();
     let out = tandem(
         &[
@@ -107,7 +109,7 @@ fn eval_events_lists_what_the_evaluation_queued() {
 
 #[test]
 fn eval_batch_events_follow_the_sdk_deduplication() {
-    let path = config();
+    let path = config("eval_batch_events_follow_the_sdk_deduplication");
     let input = [
         r#"{"flag": "split", "context": {"targetingKey": "u1"}}"#,
         r#"{"flag": "split", "context": {"targetingKey": "u1"}}"#,
@@ -141,7 +143,7 @@ fn eval_batch_events_follow_the_sdk_deduplication() {
 /// echoed unknown field names.
 #[test]
 fn no_line_can_end_the_batch_or_echo_its_content() {
-    let path = config();
+    let path = config("no_line_can_end_the_batch_or_echo_its_content");
     let mut input = Vec::new();
     input.extend_from_slice(br#"{"flag": "split", "context": {"targetingKey": "u1"}}"#);
     input.extend_from_slice(b"\n{\"flag\": \"split\", \"context\": {\"k\": \"\xff\xfe\"}}\n");

@@ -67,13 +67,31 @@ pub(crate) fn key_hash(key: &[u8]) -> u64 {
     }
     let tail = words.remainder();
     if !tail.is_empty() {
-        let mut bytes = [0u8; 8];
-        if let Some(head) = bytes.get_mut(..tail.len()) {
-            head.copy_from_slice(tail);
-        }
-        h = key_hash_step(h, u64::from_le_bytes(bytes));
+        h = key_hash_step(h, tail_word(tail));
     }
     h
+}
+
+/// The zero-padded little-endian word of 1 to 7 bytes, from fixed-size reads: copying a
+/// slice of variable length calls `memcpy`, which cost more than the rest of the hash. Two
+/// overlapping reads cover 4 to 7 bytes (the bytes they share are the same, so OR keeps
+/// them); three single bytes cover 1 to 3.
+#[inline]
+fn tail_word(tail: &[u8]) -> u64 {
+    let n = tail.len();
+    let at = |i: usize| u64::from(tail.get(i).copied().unwrap_or(0));
+    let u32_at = |i: usize| {
+        tail.get(i..i + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    if n >= 4 {
+        u32_at(0) | (u32_at(n - 4) << (8 * (n - 4)))
+    } else if n > 0 {
+        at(0) | (at(n / 2) << (8 * (n / 2))) | (at(n - 1) << (8 * (n - 1)))
+    } else {
+        0
+    }
 }
 
 const KEY_HASH_K: u64 = 0x517c_c1b7_2722_0a95;

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::hashing::same_bytes;
 use crate::targeting::budget::{Budget, ALLOC, ELEMENT};
 use crate::targeting::eval::{boolean, for_each_arg, Ctx, Out, Res};
 use crate::targeting::node::{Args, InSet, Node, SetItems};
@@ -49,7 +50,19 @@ pub(crate) fn in_set<'s>(set: &'s InSet, ctx: &Ctx<'s, '_>) -> Result<bool, Eval
     let needle = set.needle.eval(ctx)?;
     let budget = ctx.budget();
     match &set.items {
-        SetItems::Few(items) => any_equal(&needle, items, budget),
+        SetItems::Few(items) => match &*needle {
+            // The common case, a string among a few literals: compared in place, paid for as
+            // one scan of every item.
+            Value::String(s) => {
+                let n = items.len();
+                budget.charge(ELEMENT.saturating_mul(n as u64))?;
+                budget.charge_fast(s.len().saturating_mul(n))?;
+                Ok(items.iter().any(
+                    |item| matches!(item, Value::String(t) if same_bytes(t.as_bytes(), s.as_bytes())),
+                ))
+            }
+            other => any_equal(other, items, budget),
+        },
         SetItems::Hashed(items) => Ok(match &*needle {
             // A hash and a probe.
             Value::String(s) => {
