@@ -110,11 +110,13 @@ pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
                 push_js_string(&mut text, raw);
                 let segments: Box<[Box<str>]> = text.split('.').map(Box::from).collect();
                 let cost = lookup_cost(segments.iter().map(|s| &**s));
-                let first_hash = key_hash(segments.first().map_or(&[][..], |s| s.as_bytes()));
+                let first = segments.first().map_or("", |s| &**s);
+                let (first_hash, flagd) = (key_hash(first.as_bytes()), first == "$flagd");
                 VarPath::Static {
                     segments,
                     cost,
                     first_hash,
+                    flagd,
                 }
             }
             (_, node) => VarPath::Dynamic(node),
