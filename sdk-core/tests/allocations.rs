@@ -169,3 +169,49 @@ fn a_context_built_after_one_was_dropped_reuses_its_storage() {
         assert_eq!(n, 0, "request {i}");
     }
 }
+
+/// The shared workloads' own W1–W3 file and static context (../shared/bench): a static flag, the
+/// targeted flag and the `fractional` split, through the client and through a reader, allocate
+/// nothing per evaluation with the context built once.
+#[test]
+fn the_shared_w1_to_w3_workloads_allocate_nothing_per_evaluation() {
+    let bench = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/bench");
+    let read = |name: &str| std::fs::read_to_string(format!("{bench}/{name}"));
+    let (Ok(config), Ok(context)) = (read("w1-w3.flagd.json"), read("static-context.json")) else {
+        eprintln!("skipped: {bench} is not there");
+        return;
+    };
+    let client = Client::from_json(&config, FixedClock::at_unix_seconds(1_795_000_000), 3).unwrap();
+    let ctx = Context::from_json(&context).unwrap();
+    let reader = client.reader();
+    // flagd reports `fractional` as a targeting match.
+    let cases = [
+        ("w1-static", Reason::Static),
+        ("w2-targeted", Reason::TargetingMatch),
+        ("w3-split", Reason::TargetingMatch),
+    ];
+    let by_client = |flag: &str| match flag {
+        "w3-split" => client.get_string(flag, &ctx, "").reason,
+        _ => client.get_bool(flag, &ctx, false).reason,
+    };
+    let by_reader = |flag: &str| match flag {
+        "w3-split" => reader.get_string(flag, &ctx, "").reason,
+        _ => reader.get_bool(flag, &ctx, false).reason,
+    };
+    for (flag, reason) in cases {
+        // Warm-up: whatever the first read of a flag caches.
+        assert_eq!(by_client(flag), reason, "{flag}");
+        let n = allocations(|| {
+            for _ in 0..100 {
+                assert_eq!(by_client(flag), reason, "{flag}");
+            }
+        });
+        assert_eq!(n, 0, "{flag} through the client");
+        let n = allocations(|| {
+            for _ in 0..100 {
+                assert_eq!(by_reader(flag), reason, "{flag}");
+            }
+        });
+        assert_eq!(n, 0, "{flag} through a reader");
+    }
+}

@@ -108,6 +108,8 @@ pub(crate) enum VarPath {
         cost: u64,
         /// [`crate::hashing::key_hash`] of the first segment, for the context's look-up.
         first_hash: u64,
+        /// The first segment is `$flagd` (read from the evaluation's environment at the root).
+        flagd: bool,
     },
     /// A path computed at run time, split at run time.
     Dynamic(Node),

@@ -118,12 +118,13 @@ pub(crate) fn eval_var<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
             segments,
             cost,
             first_hash,
+            flagd,
         } => {
             ctx.charge(*cost)?;
             // The common case, a path from the root of a context: the first segment was hashed
             // when the rule compiled.
             match (ctx.scope, segments.split_first()) {
-                (Scope::Context(c), Some((first, rest))) if &**first != "$flagd" => c
+                (Scope::Context(c), Some((first, rest))) if !flagd => c
                     .get_hashed(first, *first_hash)
                     .and_then(|v| walk(v, rest.iter().map(|s| &**s)))
                     .map(Out::Ref),

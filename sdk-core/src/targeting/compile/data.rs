@@ -4,7 +4,7 @@ use crate::hashing::key_hash;
 use serde_json::Value;
 
 use super::plan::Build;
-use super::{items_of, Child, Compiler, Entered};
+use super::{Child, Compiler, Entered};
 use crate::targeting::node::{Node, Val, ValPath, Var, VarPath};
 use crate::targeting::path::lookup_cost;
 use crate::targeting::value::push_js_string;
@@ -35,7 +35,7 @@ impl Compiler<'_> {
         depth: usize,
     ) -> Entered<'v> {
         let (raw, children) = match arg {
-            Value::Array(items) => (items.first(), items_of(items, &path, depth + 1, 0)),
+            Value::Array(items) => (items.first(), self.items_of(items, &path, depth + 1, 0)),
             other => (
                 Some(other),
                 vec![Child {
@@ -89,7 +89,7 @@ impl Compiler<'_> {
         };
         Ok(Entered::Pending(
             Build::Val(plan),
-            items_of(rest, &path, depth + 1, offset),
+            self.items_of(rest, &path, depth + 1, offset),
         ))
     }
 }
@@ -110,11 +110,13 @@ pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
                 push_js_string(&mut text, raw);
                 let segments: Box<[Box<str>]> = text.split('.').map(Box::from).collect();
                 let cost = lookup_cost(segments.iter().map(|s| &**s));
-                let first_hash = key_hash(segments.first().map_or(&[][..], |s| s.as_bytes()));
+                let first = segments.first().map_or("", |s| &**s);
+                let (first_hash, flagd) = (key_hash(first.as_bytes()), first == "$flagd");
                 VarPath::Static {
                     segments,
                     cost,
                     first_hash,
+                    flagd,
                 }
             }
             (_, node) => VarPath::Dynamic(node),

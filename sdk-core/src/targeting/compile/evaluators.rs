@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use super::{Bounds, Compiler, Stats};
+use super::{Bounds, Compiler, Paths, Stats};
 use crate::hashing::{fast_map, FastMap};
 use crate::targeting::node::{Evaluator, Node};
 use crate::targeting::{CompiledRule, RuleProblem};
@@ -189,7 +189,7 @@ impl RuleSet {
         let mut bodies = Vec::with_capacity(map.len());
         let mut compiled = Vec::with_capacity(map.len());
         for body in map.values() {
-            let mut compiler = Compiler::new(set.bounds(), &set.index);
+            let mut compiler = Compiler::new(set.bounds(), &set.index, Paths::Written);
             let result = compiler.compile_root(body);
             set.total
                 .set(set.total.get().saturating_add(compiler.elements()));
@@ -462,8 +462,12 @@ impl RuleSet {
         &self,
         rule: &Value,
     ) -> Result<(CompiledRule, Vec<RefSite>), RuleProblem> {
-        let mut compiler = Compiler::new(self.bounds(), &self.index);
-        let result = compiler.compile_root(rule);
+        let mut compiler = Compiler::new(self.bounds(), &self.index, Paths::Skipped);
+        let mut result = compiler.compile_root(rule);
+        if compiler.needs_paths() {
+            compiler = Compiler::new(self.bounds(), &self.index, Paths::Written);
+            result = compiler.compile_root(rule);
+        }
         self.total
             .set(self.total.get().saturating_add(compiler.elements()));
         let root = result?;

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::plan::Build;
-use super::{index_path, Child, Compiler, Entered};
+use super::{Child, Compiler, Entered};
 use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, VarPath, Weight};
 use crate::targeting::ops::flagd::{
     fixed_weight, literal_variant_invalid, weight_of, MAX_TOTAL_WEIGHT,
@@ -91,7 +91,7 @@ impl Compiler<'_> {
             }
             Some((Value::Array(_), _)) => (items.as_slice(), 0),
             Some((first, rest)) => {
-                let at = index_path(&plan.path, 0);
+                let at = self.index_path(&plan.path, 0);
                 match first {
                     Value::String(s) => {
                         self.warn(&at, "flagd's schema expects the bucketing value to be a rule, like {\"cat\": [{\"var\": \"$flagd.flagKey\"}, {\"var\": \"email\"}]}; a literal string puts everyone in the same bucket");
@@ -127,7 +127,7 @@ impl Compiler<'_> {
             plan.always_null = true;
         }
         for (i, item) in bucket_items.iter().enumerate() {
-            let at = index_path(&plan.path, i + offset);
+            let at = self.index_path(&plan.path, i + offset);
             match self.plan_bucket(item, at, depth + 1, &mut children)? {
                 Some(bucket) => plan.buckets.push(bucket),
                 None => plan.always_null = true,
@@ -178,13 +178,13 @@ impl Compiler<'_> {
                 "flagd's schema expects a bucket to be [variant, weight]; the rest is ignored",
             );
         }
-        let variant_path = index_path(&at, 0);
+        let variant_path = self.index_path(&at, 0);
         children.push(Child {
             value: variant,
             path: variant_path.clone(),
             depth: depth + 1,
         });
-        let weight_at = index_path(&at, 1);
+        let weight_at = self.index_path(&at, 1);
         let weight = match parts.get(1) {
             None => WeightPlan::Fixed(1),
             Some(raw @ Value::Object(_)) => {

@@ -30,6 +30,18 @@ pub(crate) fn index_path(base: &str, index: usize) -> String {
     json_path::index(base, index)
 }
 
+/// Whether a compilation writes the JSON path of every expression (for its problems and
+/// warnings), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Paths {
+    Written,
+    /// No paths: the first pass over a rule, which is all a valid rule without warnings needs.
+    /// Building a path per expression was a seventh of loading a config; a rule that has a
+    /// problem or a warning (or a `$ref`, whose site's path is kept) is compiled again with
+    /// paths, so every message still names its place.
+    Skipped,
+}
+
 /// The limits one compilation works within.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bounds {
@@ -83,17 +95,63 @@ pub(crate) struct Compiler<'o> {
     warnings: Vec<RuleProblem>,
     /// Every `$ref` met, in order.
     sites: Vec<RefSite>,
+    paths: Paths,
+    /// Set when a pass without paths met something whose path matters.
+    needs_paths: std::cell::Cell<bool>,
 }
 
 impl<'o> Compiler<'o> {
-    pub(crate) fn new(bounds: Bounds, index: &'o Index) -> Self {
+    pub(crate) fn new(bounds: Bounds, index: &'o Index, paths: Paths) -> Self {
         Self {
             bounds,
             index,
             stats: Stats::default(),
             warnings: Vec::new(),
             sites: Vec::new(),
+            paths,
+            needs_paths: std::cell::Cell::new(false),
         }
+    }
+
+    /// Whether this pass, compiled without paths, met a problem, a warning or a `$ref`: its
+    /// results are incomplete, and the rule must be compiled again with paths.
+    pub(crate) fn needs_paths(&self) -> bool {
+        self.needs_paths.get()
+    }
+
+    /// `base` followed by `key`, when paths are written.
+    fn key_path(&self, base: &str, key: &str) -> String {
+        match self.paths {
+            Paths::Written => json_path::key(base, key),
+            Paths::Skipped => String::new(),
+        }
+    }
+
+    /// `base` followed by `[index]`, when paths are written.
+    pub(super) fn index_path(&self, base: &str, index: usize) -> String {
+        match self.paths {
+            Paths::Written => index_path(base, index),
+            Paths::Skipped => String::new(),
+        }
+    }
+
+    /// `items` as arguments at `depth`, their paths indexed from `offset`.
+    pub(super) fn items_of<'v>(
+        &self,
+        items: &'v [Value],
+        path: &str,
+        depth: usize,
+        offset: usize,
+    ) -> Vec<Child<'v>> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Child {
+                value,
+                path: self.index_path(path, i + offset),
+                depth,
+            })
+            .collect()
     }
 
     pub(crate) fn finish(self) -> (Stats, Vec<RuleProblem>, Vec<RefSite>) {
@@ -159,6 +217,9 @@ impl<'o> Compiler<'o> {
     }
 
     fn problem(&self, path: &str, message: impl Into<String>) -> RuleProblem {
+        if self.paths == Paths::Skipped {
+            self.needs_paths.set(true);
+        }
         RuleProblem {
             path: path.to_owned(),
             message: message.into(),
@@ -260,7 +321,7 @@ impl<'o> Compiler<'o> {
                 self.count(path, depth)?;
                 Ok(Entered::Pending(
                     Build::Array,
-                    items_of(items, path, depth + 1, 0),
+                    self.items_of(items, path, depth + 1, 0),
                 ))
             }
             Value::Object(map) => {
@@ -296,7 +357,7 @@ impl<'o> Compiler<'o> {
         let Some(op) = Op::from_name(name) else {
             return Err(self.problem(path, format!("unknown operator `{}`", shorten(name))));
         };
-        let op_path = json_path::key(path, name);
+        let op_path = self.key_path(path, name);
         for (at, message) in schema::check(op, name, arg, &op_path) {
             self.warn(&at, message);
         }
@@ -307,6 +368,11 @@ impl<'o> Compiler<'o> {
     /// already (a rule), its size and depth count here; while they are being compiled (an
     /// evaluator body), the site is recorded and checked once every body is compiled.
     fn link_ref(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Node, RuleProblem> {
+        // A site keeps its path (for the evaluator's warnings and problems, reported at the
+        // first site that reaches them).
+        if self.paths == Paths::Skipped {
+            self.needs_paths.set(true);
+        }
         let Value::String(name) = arg else {
             return Err(self.problem(path, "`$ref` must be the name of an evaluator (a string)"));
         };
@@ -335,19 +401,6 @@ impl<'o> Compiler<'o> {
         });
         Ok(Node::Ref(self.index.slot(target)))
     }
-}
-
-/// `items` as arguments at `depth`, their paths indexed from `offset`.
-fn items_of<'v>(items: &'v [Value], path: &str, depth: usize, offset: usize) -> Vec<Child<'v>> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, value)| Child {
-            value,
-            path: index_path(path, i + offset),
-            depth,
-        })
-        .collect()
 }
 
 /// A literal array folds into a constant, so evaluating it borrows instead of building.

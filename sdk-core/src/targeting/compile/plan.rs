@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{data, flagd, fold_array, in_node, items_of, Child, Compiler, Entered};
+use super::{data, flagd, fold_array, in_node, Child, Compiler, Entered};
 use crate::targeting::node::{Args, ArithOp, CmpOp, Extremum, IterOp, Node, StrMatch};
 use crate::targeting::schema::Op;
 use crate::targeting::RuleProblem;
@@ -45,6 +45,19 @@ pub(super) enum Build<'v> {
 }
 
 impl Compiler<'_> {
+    /// An operator's arguments: the items of an argument list, one level down, or the single
+    /// argument itself, one level down at the operator's own path.
+    fn arguments<'v>(&self, arg: &'v Value, path: &str, depth: usize) -> Vec<Child<'v>> {
+        match arg {
+            Value::Array(items) => self.items_of(items, path, depth + 1, 0),
+            single => vec![Child {
+                value: single,
+                path: path.to_owned(),
+                depth: depth + 1,
+            }],
+        }
+    }
+
     /// Plans operator `op` (already counted and checked against the schema) at `path`.
     pub(super) fn plan<'v>(
         &mut self,
@@ -111,7 +124,7 @@ impl Compiler<'_> {
                 path: path.clone(),
             },
         };
-        Ok(Entered::Pending(build, arguments(arg, &path, depth)))
+        Ok(Entered::Pending(build, self.arguments(arg, &path, depth)))
     }
 
     /// Builds a node from its plan and its compiled arguments, in order.
@@ -186,19 +199,6 @@ impl Compiler<'_> {
             Some(op) => Node::Iter(op, nodes),
             None => Node::Reduce(nodes),
         }
-    }
-}
-
-/// An operator's arguments: the items of an argument list, one level down, or the single
-/// argument itself, one level down at the operator's own path.
-fn arguments<'v>(arg: &'v Value, path: &str, depth: usize) -> Vec<Child<'v>> {
-    match arg {
-        Value::Array(items) => items_of(items, path, depth + 1, 0),
-        single => vec![Child {
-            value: single,
-            path: path.to_owned(),
-            depth: depth + 1,
-        }],
     }
 }
 
