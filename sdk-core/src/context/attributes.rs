@@ -1,9 +1,10 @@
 //! The attribute table of a snapshot: every context path its rules, experiments and policies
 //! read, so that a host passes only those, as (attribute index, typed value) pairs.
 
-use std::collections::BTreeSet;
+use std::hash::Hasher;
 
 use super::path::Path;
+use crate::hashing::{FastMap, KeyHasher};
 
 /// One attribute a snapshot reads: a context path (JSON Logic `var` semantics).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,36 +75,57 @@ impl Attributes {
 /// Collects the paths while a snapshot is built.
 #[derive(Debug, Default)]
 pub(crate) struct AttributesBuilder {
-    paths: BTreeSet<Path>,
+    /// Each path once, in the order first met.
+    paths: Vec<Path>,
+    /// Positions in `paths` by a hash of their segments: most rules of a config read the same
+    /// few attributes, and a path met again is found without building it.
+    by_hash: FastMap<u64, Vec<usize>>,
     reads_whole: bool,
 }
 
 impl AttributesBuilder {
-    pub(crate) fn add(&mut self, path: Path) {
-        if path.segments().is_empty() {
-            self.reads_whole = true;
-        } else {
-            self.paths.insert(path);
-        }
+    pub(crate) fn add(&mut self, path: &Path) {
+        self.add_segments(path.segments().iter().map(|s| &**s));
     }
 
     pub(crate) fn add_dotted(&mut self, dotted: &str) {
-        self.add(Path::parse(dotted));
+        self.add(&Path::parse(dotted));
+    }
+
+    /// A path by its segments; none is the whole context.
+    fn add_segments<'s>(&mut self, segments: impl Iterator<Item = &'s str> + Clone) {
+        if segments.clone().next().is_none() {
+            self.reads_whole = true;
+            return;
+        }
+        let mut hasher = KeyHasher::default();
+        for segment in segments.clone() {
+            // The separator keeps ["ab"] and ["a", "b"] apart.
+            hasher.write(segment.as_bytes());
+            hasher.write_u8(0xff);
+        }
+        let positions = self.by_hash.entry(hasher.finish()).or_default();
+        let known = positions.iter().any(|&i| {
+            self.paths
+                .get(i)
+                .is_some_and(|p| p.segments().iter().map(|s| &**s).eq(segments.clone()))
+        });
+        if !known {
+            positions.push(self.paths.len());
+            self.paths.push(Path::from_segments(segments));
+        }
     }
 
     /// Every root path a targeting rule reads.
     #[cfg(feature = "config")]
     pub(crate) fn add_rule(&mut self, rule: &crate::targeting::Rule) {
-        let mut paths = Vec::new();
-        self.reads_whole |= rule.root_paths(&mut paths);
-        for segments in paths {
-            self.add(Path::from_segments(segments.iter().map(|s| &**s)));
-        }
+        self.reads_whole |= rule.visit_root_paths(self);
     }
 
-    pub(crate) fn build(self) -> Attributes {
-        let mut paths: Vec<AttributePath> = Vec::with_capacity(self.paths.len());
+    pub(crate) fn build(mut self) -> Attributes {
         // Sorted order puts a path right before the paths inside it.
+        self.paths.sort_unstable();
+        let mut paths: Vec<AttributePath> = Vec::with_capacity(self.paths.len());
         let mut kept: Option<Path> = None;
         for path in self.paths {
             if kept.as_ref().is_some_and(|outer| path.starts_with(outer)) {
@@ -117,6 +139,13 @@ impl AttributesBuilder {
             paths,
             reads_whole: self.reads_whole,
         }
+    }
+}
+
+#[cfg(feature = "config")]
+impl crate::targeting::PathSink for AttributesBuilder {
+    fn path<'p>(&mut self, segments: impl Iterator<Item = &'p str> + Clone) {
+        self.add_segments(segments);
     }
 }
 

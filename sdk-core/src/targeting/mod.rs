@@ -66,6 +66,7 @@ mod node;
 mod ops;
 mod path;
 mod reads;
+pub(crate) use reads::PathSink;
 mod schema;
 mod semver;
 mod value;
@@ -384,6 +385,11 @@ impl Rule {
     /// ```
     pub fn root_paths(&self, out: &mut Vec<Box<[Box<str>]>>) -> bool {
         reads::root_paths(&self.root, out)
+    }
+
+    /// [`Rule::root_paths`] into a sink, without building the paths.
+    pub(crate) fn visit_root_paths<S: PathSink>(&self, sink: &mut S) -> bool {
+        reads::visit_root_paths(&self.root, sink)
     }
 }
 

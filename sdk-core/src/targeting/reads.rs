@@ -15,19 +15,25 @@ use super::value::js_string;
 
 type Path = Box<[Box<str>]>;
 
-struct Walk<'o> {
-    out: &'o mut Vec<Path>,
-    seen: HashSet<Path>,
+/// Where a walk puts the root paths it finds.
+pub(crate) trait PathSink {
+    /// A path of at least one segment that does not start at `$flagd`; the same path may
+    /// come more than once.
+    fn path<'p>(&mut self, segments: impl Iterator<Item = &'p str> + Clone);
+}
+
+struct Walk<'o, S> {
+    sink: &'o mut S,
     /// Evaluators already walked, by address and scope level.
     walked: HashSet<(usize, usize)>,
     unknown: bool,
 }
 
-pub(crate) fn root_paths(root: &Node, out: &mut Vec<Path>) -> bool {
-    let seen = out.iter().cloned().collect();
+/// Hands every root path of the rule at `root` to `sink`; `true` when the rule also reads
+/// paths it cannot name ahead of time.
+pub(crate) fn visit_root_paths<S: PathSink>(root: &Node, sink: &mut S) -> bool {
     let mut walk = Walk {
-        out,
-        seen,
+        sink,
         walked: HashSet::new(),
         unknown: false,
     };
@@ -35,19 +41,34 @@ pub(crate) fn root_paths(root: &Node, out: &mut Vec<Path>) -> bool {
     walk.unknown
 }
 
-impl Walk<'_> {
-    fn add<'p>(&mut self, segments: impl Iterator<Item = &'p str>) {
+/// The paths as owned segments, each once, after those `out` holds already.
+struct Collect<'o> {
+    out: &'o mut Vec<Path>,
+    seen: HashSet<Path>,
+}
+
+impl PathSink for Collect<'_> {
+    fn path<'p>(&mut self, segments: impl Iterator<Item = &'p str> + Clone) {
         let path: Path = segments.map(Box::from).collect();
-        match path.first() {
+        if self.seen.insert(path.clone()) {
+            self.out.push(path);
+        }
+    }
+}
+
+pub(crate) fn root_paths(root: &Node, out: &mut Vec<Path>) -> bool {
+    let seen = out.iter().cloned().collect();
+    visit_root_paths(root, &mut Collect { out, seen })
+}
+
+impl<S: PathSink> Walk<'_, S> {
+    fn add<'p>(&mut self, segments: impl Iterator<Item = &'p str> + Clone) {
+        match segments.clone().next() {
             // The whole data.
             None => self.unknown = true,
             // Resolved from the environment at the root.
-            Some(first) if &**first == "$flagd" => {}
-            Some(_) => {
-                if self.seen.insert(path.clone()) {
-                    self.out.push(path);
-                }
-            }
+            Some("$flagd") => {}
+            Some(_) => self.sink.path(segments),
         }
     }
 
