@@ -17,6 +17,22 @@ pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> Box<str> {
         .into_boxed_str()
 }
 
+/// The JSON text of a string: quoted as it is when nothing in it needs an escape (serde_json
+/// escapes only `"`, `\\` and control characters), with one allocation of the exact size;
+/// the serializer otherwise. Names and string values of a config are mostly plain, and this
+/// is done for every one of them at load.
+fn string_json_text(text: &str) -> Box<str> {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+        out.into_boxed_str()
+    } else {
+        json_text(text)
+    }
+}
+
 /// A name with its JSON string text (quotes and escapes included).
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
@@ -28,7 +44,7 @@ impl Name {
     pub(crate) fn new(text: &str) -> Self {
         Self {
             text: Arc::from(text),
-            json: json_text(text),
+            json: string_json_text(text),
         }
     }
 }
@@ -44,7 +60,11 @@ pub(crate) struct Json {
 
 impl Json {
     pub(crate) fn new(value: Value) -> Self {
-        let text = json_text(&value);
+        let text = match &value {
+            Value::String(s) => string_json_text(s),
+            Value::Bool(b) => Box::from(if *b { "true" } else { "false" }),
+            other => json_text(other),
+        };
         let string = value.as_str().map(Arc::from);
         Self {
             value,
@@ -177,4 +197,34 @@ pub(crate) fn merged_metadata(
         }
     };
     Some(Json::new(Value::Object(merged)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path writes what serde_json writes, escapes or not.
+    #[test]
+    fn string_text_is_serde_jsons() {
+        for text in [
+            "",
+            "plain",
+            "checkout-button",
+            "quote\"d",
+            "back\\slash",
+            "tab\there",
+            "nul\u{0}",
+            "\u{1f}",
+            "\u{7f}del",
+            "ünïcødé ✓",
+            "</script>",
+        ] {
+            assert_eq!(&*string_json_text(text), serde_json::to_string(text).unwrap());
+            let json = Json::new(Value::from(text));
+            assert_eq!(&*json.text, serde_json::to_string(text).unwrap());
+        }
+        for value in [true, false] {
+            assert_eq!(&*Json::new(Value::Bool(value)).text, value.to_string());
+        }
+    }
 }
