@@ -86,7 +86,7 @@ pub(crate) fn parse_flag(
             });
         }
     }
-    let state = parse_state(fields.get("state"), &json_path::key(path, "state"), diags);
+    let state = parse_state(fields.get("state"), path, diags);
     let variants = parse_variants(fields.remove("variants"), path, limits, diags);
     let default_variant =
         parse_default_variant(fields.get("defaultVariant"), &variants, path, diags);
@@ -107,16 +107,24 @@ pub(crate) fn parse_flag(
     })
 }
 
-fn parse_state(value: Option<&Value>, path: &str, diags: &mut Diagnostics) -> Option<FlagState> {
+// The paths of a flag's fields are built only for a message: a valid flag needs none, and
+// building five or more per flag was a few percent of loading a large config.
+
+fn parse_state(
+    value: Option<&Value>,
+    flag_path: &str,
+    diags: &mut Diagnostics,
+) -> Option<FlagState> {
+    let path = || json_path::key(flag_path, "state");
     match value {
         Some(Value::String(s)) if s == "ENABLED" => Some(FlagState::Enabled),
         Some(Value::String(s)) if s == "DISABLED" => Some(FlagState::Disabled),
         Some(_) => {
-            diags.error(path, r#"must be "ENABLED" or "DISABLED""#);
+            diags.error(&path(), r#"must be "ENABLED" or "DISABLED""#);
             None
         }
         None => {
-            diags.error(path, r#"missing (required: "ENABLED" or "DISABLED")"#);
+            diags.error(&path(), r#"missing (required: "ENABLED" or "DISABLED")"#);
             None
         }
     }
@@ -139,28 +147,28 @@ fn parse_variants(
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Variant>> {
-    let path = json_path::key(flag_path, "variants");
+    let path = || json_path::key(flag_path, "variants");
     let map = match value {
         Some(Value::Object(map)) if !map.is_empty() => map,
         Some(Value::Object(_)) => {
-            diags.error(&path, "a flag needs at least one variant");
+            diags.error(&path(), "a flag needs at least one variant");
             return None;
         }
         Some(other) => {
             diags.error(
-                &path,
+                &path(),
                 format!("must be an object, not {}", json_type_name(&other)),
             );
             return None;
         }
         None => {
-            diags.error(&path, "missing (required: an object of named values)");
+            diags.error(&path(), "missing (required: an object of named values)");
             return None;
         }
     };
     if map.len() > limits.max_variants {
         diags.error(
-            &path,
+            &path(),
             format!(
                 "{} variants, more than the limit of {}",
                 map.len(),
@@ -174,15 +182,15 @@ fn parse_variants(
     let mut first_type: Option<(&'static str, usize)> = None;
     let mut variants = Vec::with_capacity(map.len());
     for (name, value) in map {
-        let variant_path = json_path::key(&path, &name);
+        let variant_path = |name: &str| json_path::key(&path(), name);
         if name.is_empty() {
-            diags.error(&variant_path, "a variant name must not be empty");
+            diags.error(&variant_path(&name), "a variant name must not be empty");
             ok = false;
             continue;
         }
         let policy = policy_reference(&value);
         if let Some(Err(message)) = &policy {
-            diags.error(&variant_path, message.clone());
+            diags.error(&variant_path(&name), message.clone());
             ok = false;
             continue;
         }
@@ -192,7 +200,7 @@ fn parse_variants(
             match (variant_type(&value), &first_type) {
                 (None, _) => {
                     diags.error(
-                        &variant_path,
+                        &variant_path(&name),
                         format!(
                             "a variant value must be a boolean, string, number or object, not {}",
                             json_type_name(&value)
@@ -203,7 +211,7 @@ fn parse_variants(
                 (Some(ty), Some((first, first_index))) if ty != *first => {
                     let first_name = variants.get(*first_index).map_or("", |v: &Variant| &v.name);
                     diags.error(
-                        &variant_path,
+                        &variant_path(&name),
                         format!(
                             "variant is a {ty} but variant \"{first_name}\" is a {first}: \
                              all variants of a flag have one type"
@@ -251,7 +259,7 @@ fn parse_default_variant(
     flag_path: &str,
     diags: &mut Diagnostics,
 ) -> Option<Option<usize>> {
-    let path = json_path::key(flag_path, "defaultVariant");
+    let path = || json_path::key(flag_path, "defaultVariant");
     match value {
         // flagd reads an empty `defaultVariant` as "no default": the caller's default is served.
         None | Some(Value::Null) => Some(None),
@@ -263,7 +271,7 @@ fn parse_default_variant(
                 Some(index) => Some(Some(index)),
                 None => {
                     diags.error(
-                        &path,
+                        &path(),
                         format!("\"{name}\" is not one of the flag's variants"),
                     );
                     None
@@ -272,7 +280,7 @@ fn parse_default_variant(
         }
         Some(other) => {
             diags.error(
-                &path,
+                &path(),
                 format!(
                     "must be a variant name or null, not {}",
                     json_type_name(other)

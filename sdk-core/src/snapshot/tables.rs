@@ -219,7 +219,10 @@ mod tests {
             "ünïcødé ✓",
             "</script>",
         ] {
-            assert_eq!(&*string_json_text(text), serde_json::to_string(text).unwrap());
+            assert_eq!(
+                &*string_json_text(text),
+                serde_json::to_string(text).unwrap()
+            );
             let json = Json::new(Value::from(text));
             assert_eq!(&*json.text, serde_json::to_string(text).unwrap());
         }
