@@ -435,6 +435,13 @@ fn eval_coalesce<'s>(args: &'s Args, ctx: &Ctx<'s, '_>) -> Res<'s> {
 /// Chained: every adjacent pair must satisfy the relation; evaluation stops at the first pair
 /// that does not (so `{"<": [1, x, 3]}` is "between").
 fn eval_compare<'s>(op: CmpOp, args: &'s [Node], ctx: &Ctx<'s, '_>) -> Result<bool, EvalError> {
+    // The common shape, an attribute against a literal: both read in place, paying what
+    // evaluating the two nodes pays.
+    if let [Node::Var(var), Node::Lit(literal)] = args {
+        ctx.charge(2 * NODE)?;
+        let value = path::eval_var(var, ctx)?;
+        return holds(op, &value, literal, ctx.budget());
+    }
     let [first, rest @ ..] = args else {
         return Err(EvalError::invalid_args());
     };

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::hashing::same_bytes;
-use crate::targeting::budget::{Budget, ALLOC, ELEMENT};
+use crate::targeting::budget::{Budget, ALLOC, ELEMENT, NODE};
 use crate::targeting::eval::{boolean, for_each_arg, Ctx, Out, Res};
 use crate::targeting::node::{Args, InSet, Node, SetItems};
 use crate::targeting::value::{number_key, push_js_string, strict_eq, to_number};
@@ -47,7 +47,14 @@ pub(crate) fn contains<'s>(args: &'s [Node], ctx: &Ctx<'s, '_>) -> Res<'s> {
 
 /// `in` against a literal list: a hash look-up for long lists, a scan of short ones.
 pub(crate) fn in_set<'s>(set: &'s InSet, ctx: &Ctx<'s, '_>) -> Result<bool, EvalError> {
-    let needle = set.needle.eval(ctx)?;
+    let needle = match &set.needle {
+        // The common needle, an attribute: read in place, paying what evaluating its node pays.
+        Node::Var(var) => {
+            ctx.charge(NODE)?;
+            crate::targeting::path::eval_var(var, ctx)?
+        }
+        other => other.eval(ctx)?,
+    };
     let budget = ctx.budget();
     match &set.items {
         SetItems::Few(items) => match &*needle {
