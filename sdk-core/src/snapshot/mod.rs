@@ -9,6 +9,7 @@
 
 #[cfg(feature = "config")]
 mod from_config;
+mod key_index;
 pub(crate) mod tables;
 
 use std::borrow::Cow;
@@ -126,7 +127,7 @@ impl Snapshot {
 
     /// The index of the flag `key`.
     pub fn flag_index(&self, key: &str) -> Option<u32> {
-        self.tables.flag_index.get(key).copied()
+        self.tables.flag_index.get(key)
     }
 
     /// A flag's key.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::key_index::KeyIndex;
 use crate::hashing::{fast_map, FastMap};
 
 /// Serialized JSON text of a value that always serializes (strings, JSON values).
@@ -120,7 +121,7 @@ pub(crate) struct PolicyEntry {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tables {
     pub(crate) flags: Vec<FlagEntry>,
-    pub(crate) flag_index: FastMap<Arc<str>, u32>,
+    pub(crate) flag_index: KeyIndex,
     /// The flag set's metadata: what a flag that is not found reports.
     pub(crate) set_metadata: Option<Json>,
     pub(crate) experiments: Vec<ExperimentEntry>,
@@ -133,18 +134,14 @@ impl Tables {
     pub(crate) fn with_flags(capacity: usize) -> Self {
         Self {
             flags: Vec::with_capacity(capacity),
-            flag_index: fast_map(capacity),
+            flag_index: KeyIndex::with_capacity(capacity),
             ..Self::default()
         }
     }
 
     /// Appends a flag and indexes its key; `None` when the key is taken or the table is full.
     pub(crate) fn push_flag(&mut self, entry: FlagEntry) -> Option<u32> {
-        let index = u32::try_from(self.flags.len()).ok()?;
-        if self.flag_index.contains_key(&entry.key.text) {
-            return None;
-        }
-        self.flag_index.insert(Arc::clone(&entry.key.text), index);
+        let index = self.flag_index.push(&entry.key.text)?;
         self.flags.push(entry);
         Some(index)
     }
