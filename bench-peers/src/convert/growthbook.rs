@@ -88,17 +88,7 @@ mod tests {
 
     #[test]
     fn the_three_shapes() {
-        let doc = Document::parse(
-            r#"{"flags": {
-              "s": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"},
-              "t": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off",
-                    "targeting": {"if": [{"and": [{">=": [{"var": "age"}, 18]},
-                                                  {"in": [{"var": "country"}, ["SE", "NO"]]}]}, "on", "off"]}},
-              "f": {"state": "ENABLED", "variants": {"a": "x", "b": "y"}, "defaultVariant": "a",
-                    "targeting": {"fractional": [["a", 60], ["b", 40]]}}
-            }}"#,
-        )
-        .unwrap();
+        let doc = crate::convert::tests::three_shapes();
         assert_eq!(
             convert(&doc).unwrap(),
             json!({"features": {

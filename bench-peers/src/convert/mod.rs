@@ -49,3 +49,23 @@ fn expect_kind(flag: &Flag, wanted: ValueKind, what: &str) -> Result<(), Error> 
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flagd::Document;
+
+    /// A static flag, a targeted one and a split: what every converter's test converts.
+    pub(super) fn three_shapes() -> Document {
+        Document::parse(
+            r#"{"flags": {
+              "s": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"},
+              "t": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off",
+                    "targeting": {"if": [{"and": [{">=": [{"var": "age"}, 18]},
+                                                  {"in": [{"var": "country"}, ["SE", "NO"]]}]}, "on", "off"]}},
+              "f": {"state": "ENABLED", "variants": {"a": "x", "b": "y"}, "defaultVariant": "a",
+                    "targeting": {"fractional": [["a", 60], ["b", 40]]}}
+            }}"#,
+        )
+        .expect("the fixture parses")
+    }
+}
