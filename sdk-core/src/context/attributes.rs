@@ -84,12 +84,8 @@ pub(crate) struct AttributesBuilder {
 }
 
 impl AttributesBuilder {
-    pub(crate) fn add(&mut self, path: &Path) {
-        self.add_segments(path.segments().iter().map(|s| &**s));
-    }
-
     pub(crate) fn add_dotted(&mut self, dotted: &str) {
-        self.add(&Path::parse(dotted));
+        self.add_segments(super::path::dotted(dotted));
     }
 
     /// A path by its segments; none is the whole context.

@@ -67,13 +67,6 @@ pub(crate) struct Path {
 }
 
 impl Path {
-    /// A dotted path (`user.id`).
-    pub(crate) fn parse(text: &str) -> Self {
-        Self {
-            segments: dotted(text).map(Arc::from).collect(),
-        }
-    }
-
     /// A path from its segments, as written (no splitting).
     pub(crate) fn from_segments<'s>(segments: impl IntoIterator<Item = &'s str>) -> Self {
         Self {
@@ -121,12 +114,12 @@ mod tests {
 
     #[test]
     fn paths_parse_and_nest() {
-        let path = Path::parse("user.id");
+        let path = Path::from_segments(dotted("user.id"));
         assert_eq!(path.dotted(), "user.id");
         assert_eq!(path.segments().len(), 2);
-        assert!(path.starts_with(&Path::parse("user")));
-        assert!(!Path::parse("user").starts_with(&path));
-        assert!(Path::parse("").segments().is_empty());
+        assert!(path.starts_with(&Path::from_segments(dotted("user"))));
+        assert!(!Path::from_segments(dotted("user")).starts_with(&path));
+        assert!(Path::from_segments(dotted("")).segments().is_empty());
         assert_eq!(Path::from_segments(["a.b"]).segments().len(), 1);
     }
 }

@@ -12,7 +12,7 @@ use super::budget::{bytes_units, ALLOC, SLOW_BYTES, STEP};
 use super::eval::{boolean, null, Ctx, Out, Res, Scope};
 use super::node::{Val, ValPath, Var, VarPath};
 use super::{Env, EvalError};
-use crate::context::path::walk;
+use crate::context::path::{dotted, walk};
 
 /// The whole data of a scope.
 fn whole<'s>(ctx: &Ctx<'s, '_>) -> Res<'s> {
@@ -92,16 +92,6 @@ fn flagd<'s, 'p>(
         Some(_) => return Ok(None),
     };
     Ok(Some(Out::new(value)))
-}
-
-/// Splits a `var` path at dots; `""` is the whole data.
-fn dotted(path: &str) -> impl Iterator<Item = &str> + Clone {
-    let mut parts = path.split('.');
-    if path.is_empty() {
-        // An empty path is no segments at all, not one empty segment.
-        parts.next();
-    }
-    parts
 }
 
 /// Pays for looking up a path computed at run time: splitting it and a step per segment
