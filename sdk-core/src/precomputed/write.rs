@@ -51,53 +51,66 @@ pub(crate) fn write_payload<'u>(
     out.extend_from_slice(b"]}");
 }
 
+/// Appends `"<code>"`: reasons and error codes are ASCII identifiers that need no escape
+/// (pinned by the codes' tests), so they skip the serializer.
+fn code(out: &mut Vec<u8>, name: &str) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+}
+
 fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: Option<&str>) {
     let Some(flag) = outcome.flag else {
         return;
     };
+    let tables = &snapshot.tables;
+    let entry = tables.flag(flag);
     out.extend_from_slice(b"{\"key\":");
-    out.extend_from_slice(snapshot.flag_key_json(flag).unwrap_or("\"\"").as_bytes());
+    out.extend_from_slice(entry.map_or("\"\"", |f| &*f.key.json).as_bytes());
     if let Some(value) = snapshot.value_json(outcome) {
-        field(out, "value");
+        out.extend_from_slice(b",\"value\":");
         out.extend_from_slice(value.as_bytes());
-        if let Some(name) = outcome.variant.and_then(|v| snapshot.variant_name(flag, v)) {
-            field(out, "variant");
-            json(out, name);
+        if let Some(variant) = outcome.variant.and_then(|v| tables.variant(flag, v)) {
+            out.extend_from_slice(b",\"variant\":");
+            out.extend_from_slice(variant.name.json.as_bytes());
         }
     }
-    field(out, "reason");
-    json(out, outcome.reason.as_str());
-    if let Some(code) = outcome.error_code {
-        field(out, "errorCode");
-        json(out, code.as_str());
+    out.extend_from_slice(b",\"reason\":");
+    code(out, outcome.reason.as_str());
+    if let Some(error) = outcome.error_code {
+        out.extend_from_slice(b",\"errorCode\":");
+        code(out, error.as_str());
     }
     if let Some(message) = snapshot.error_message(outcome) {
         field(out, "errorMessage");
         json(out, message);
     }
-    if let Some(metadata) = snapshot.flag_metadata_json(Some(flag)) {
+    if let Some(metadata) = entry.and_then(|f| f.metadata.as_ref()) {
         field(out, "flagMetadata");
-        out.extend_from_slice(metadata.as_bytes());
+        out.extend_from_slice(metadata.text.as_bytes());
     }
     if let Some(experiment) = outcome.experiment {
-        field(out, "experiment");
-        out.extend_from_slice(b"{\"key\":");
-        json(out, snapshot.experiment_key(experiment).unwrap_or(""));
-        if let Some(layer) = snapshot.experiment_layer(experiment) {
+        let experiment_entry = tables.experiments.get(experiment as usize);
+        out.extend_from_slice(b",\"experiment\":{\"key\":");
+        out.extend_from_slice(experiment_entry.map_or("\"\"", |e| &*e.key.json).as_bytes());
+        if let Some(layer) = experiment_entry.and_then(|e| e.layer.as_ref()) {
             field(out, "layer");
-            json(out, layer);
+            out.extend_from_slice(layer.json.as_bytes());
         }
-        if let Some(holdout) = outcome.holdout.and_then(|h| snapshot.holdout_key(h)) {
+        if let Some(holdout) = outcome
+            .holdout
+            .and_then(|h| tables.holdouts.get(h as usize))
+        {
             field(out, "holdout");
-            json(out, holdout);
+            out.extend_from_slice(holdout.json.as_bytes());
         }
         if let Some(skipped) = outcome.skipped {
             field(out, "skipped");
-            json(out, skipped.as_str());
+            code(out, skipped.as_str());
         }
-        if let Some(arm) = outcome.arm.and_then(|v| snapshot.variant_name(flag, v)) {
+        if let Some(arm) = outcome.arm.and_then(|v| tables.variant(flag, v)) {
             field(out, "variant");
-            json(out, arm);
+            out.extend_from_slice(arm.name.json.as_bytes());
         }
         out.push(b'}');
     }
