@@ -207,7 +207,20 @@ pub(crate) fn null<'s>() -> Out<'s> {
 // every rule, so they must stay small for deep rules to fit a small stack. (Optimised builds
 // inline the helpers.)
 impl Node {
+    /// A literal (the most common node: every `if` branch and `fractional` variant) is read
+    /// here, inlined at the call site; every other node goes through [`Node::eval_node`].
+    #[inline]
     pub(crate) fn eval<'s>(&'s self, ctx: &Ctx<'s, '_>) -> Res<'s> {
+        match self {
+            Node::Lit(v) => {
+                ctx.charge(NODE)?;
+                Ok(Out::Ref(v))
+            }
+            other => other.eval_node(ctx),
+        }
+    }
+
+    fn eval_node<'s>(&'s self, ctx: &Ctx<'s, '_>) -> Res<'s> {
         ctx.charge(NODE)?;
         match self {
             Node::Lit(v) => Ok(Out::Ref(v)),

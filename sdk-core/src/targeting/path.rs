@@ -101,7 +101,33 @@ fn charge_dynamic(ctx: &Ctx<'_, '_>, path: &str) -> Result<(), EvalError> {
     ctx.budget().charge_slow(path.len())
 }
 
+/// `var`. The common case — one attribute of the context, at the root — is inlined into the
+/// operators that read attributes in place; the rest goes through [`eval_var_general`].
+#[inline]
 pub(crate) fn eval_var<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
+    if let (
+        VarPath::Static {
+            segments,
+            cost,
+            first_hash,
+            flagd: false,
+        },
+        Scope::Context(c),
+    ) = (&var.path, ctx.scope)
+    {
+        if let [name] = &**segments {
+            ctx.charge(*cost)?;
+            return match (c.get_hashed(name, *first_hash), &var.default) {
+                (Some(v), _) => Ok(Out::Ref(v)),
+                (None, Some(default)) => default.eval(ctx),
+                (None, None) => Ok(null()),
+            };
+        }
+    }
+    eval_var_general(var, ctx)
+}
+
+fn eval_var_general<'s>(var: &'s Var, ctx: &Ctx<'s, '_>) -> Res<'s> {
     let found = match &var.path {
         VarPath::Whole => Some(whole(ctx)?),
         VarPath::Static {

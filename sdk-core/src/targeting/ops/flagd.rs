@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::hashing::key_hash_const;
 use crate::targeting::budget::{Budget, ELEMENT};
 use crate::targeting::eval::{boolean, null, Ctx, Out, Res};
-use crate::targeting::murmur3::{hash32, hash32_parts, Hasher};
+use crate::targeting::murmur3::{hash32, hash32_concat, Hasher};
 use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, StrMatch, Weight};
 use crate::targeting::semver::{SemVerOp, Version};
 use crate::targeting::value::{number_f64, push_js_number, push_js_string};
@@ -179,7 +179,7 @@ fn implicit_hash(ctx: &Ctx<'_, '_>) -> Result<KeyHash, EvalError> {
         Some(key) => {
             let flag_key = ctx.shared.env.flag_key;
             ctx.budget().charge_slow(flag_key.len() + key.len())?;
-            KeyHash::Hash(hash32_parts(&[flag_key.as_bytes(), key.as_bytes()], 0))
+            KeyHash::Hash(hash32_concat(flag_key.as_bytes(), key.as_bytes(), 0))
         }
         None => KeyHash::Unavailable,
     })
