@@ -190,8 +190,7 @@ impl<'c> Reader<'c> {
     ) {
         outcomes.clear();
         let call = self.client.call(options);
-        let count = u32::try_from(self.snapshot.flag_count()).unwrap_or(u32::MAX);
-        outcomes.extend((0..count).map(|flag| self.snapshot.outcome(flag, ctx, &call)));
+        outcomes.extend(self.snapshot.outcomes(ctx, &call));
     }
 
     /// [`Client::record_read`], on the held snapshot.
@@ -219,12 +218,10 @@ impl<'c> Reader<'c> {
         }
         let call = self.client.call(options);
         let max_unit = self.client.limits().max_unit_bytes;
-        let count = u32::try_from(snapshot.flag_count()).unwrap_or(u32::MAX);
         precomputed::write_payload(
             out,
             snapshot,
-            (0..count).map(|flag| {
-                let outcome = snapshot.outcome(flag, ctx, &call);
+            snapshot.outcomes(ctx, &call).map(|outcome| {
                 let unit = snapshot.exposure_unit(ctx, &outcome, max_unit);
                 (outcome, unit)
             }),

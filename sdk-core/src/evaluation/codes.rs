@@ -26,7 +26,7 @@ pub enum Reason {
     Error = 6,
 }
 
-const REASONS: [Reason; 6] = [
+pub(crate) const REASONS: [Reason; 6] = [
     Reason::Static,
     Reason::Default,
     Reason::TargetingMatch,

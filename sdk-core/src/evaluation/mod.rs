@@ -2,7 +2,7 @@
 //! evaluation details built on them.
 
 pub(crate) mod call;
-mod codes;
+pub(crate) mod codes;
 mod details;
 #[cfg(feature = "config")]
 pub(crate) mod flag;

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::PAYLOAD_VERSION;
-use crate::evaluation::Outcome;
+use crate::evaluation::{Outcome, Reason};
 use crate::snapshot::Snapshot;
 
 /// Appends `value` as JSON. Writing into a `Vec` cannot fail, and the values written here
@@ -59,6 +59,18 @@ fn code(out: &mut Vec<u8>, name: &str) {
     out.push(b'"');
 }
 
+/// `,"reason":"<REASON>"` in one piece: every entry has one.
+fn reason_field(reason: Reason) -> &'static [u8] {
+    match reason {
+        Reason::Static => b",\"reason\":\"STATIC\"",
+        Reason::Default => b",\"reason\":\"DEFAULT\"",
+        Reason::TargetingMatch => b",\"reason\":\"TARGETING_MATCH\"",
+        Reason::Split => b",\"reason\":\"SPLIT\"",
+        Reason::Disabled => b",\"reason\":\"DISABLED\"",
+        Reason::Error => b",\"reason\":\"ERROR\"",
+    }
+}
+
 fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: Option<&str>) {
     let Some(flag) = outcome.flag else {
         return;
@@ -75,8 +87,7 @@ fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: 
             out.extend_from_slice(variant.name.json.as_bytes());
         }
     }
-    out.extend_from_slice(b",\"reason\":");
-    code(out, outcome.reason.as_str());
+    out.extend_from_slice(reason_field(outcome.reason));
     if let Some(error) = outcome.error_code {
         out.extend_from_slice(b",\"errorCode\":");
         code(out, error.as_str());
@@ -155,4 +166,19 @@ fn write_entry(out: &mut Vec<u8>, snapshot: &Snapshot, outcome: &Outcome, unit: 
         out.push(b'}');
     }
     out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluation::codes::REASONS;
+
+    /// Each reason's piece is the field the serializer would write.
+    #[test]
+    fn reason_fields_are_the_serialized_reasons() {
+        for reason in REASONS {
+            let expected = format!(",\"reason\":{}", serde_json::json!(reason.as_str()));
+            assert_eq!(reason_field(reason), expected.as_bytes());
+        }
+    }
 }

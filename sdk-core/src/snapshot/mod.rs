@@ -304,6 +304,28 @@ impl Snapshot {
         }
     }
 
+    /// Every flag's outcome for `ctx`, in flag order (nothing logged): `evaluate_all` and
+    /// `precompute`. The source is matched once, not per flag.
+    pub(crate) fn outcomes<'a>(
+        &'a self,
+        ctx: &'a Context,
+        call: &'a Call<'_>,
+    ) -> impl Iterator<Item = Outcome> + 'a {
+        let count = u32::try_from(self.flag_count()).unwrap_or(u32::MAX);
+        #[cfg(feature = "config")]
+        let config = match &self.source {
+            Source::Config(config) => Some(&**config),
+            _ => None,
+        };
+        (0..count).map(move |flag| {
+            #[cfg(feature = "config")]
+            if let Some(config) = config {
+                return crate::evaluation::flag::evaluate(config, &self.tables, flag, ctx, call);
+            }
+            self.outcome(flag, ctx, call)
+        })
+    }
+
     /// Evaluates the flag `key` (no type check, nothing logged).
     #[inline]
     pub(crate) fn outcome_for_key(&self, key: &str, ctx: &Context, call: &Call<'_>) -> Outcome {
