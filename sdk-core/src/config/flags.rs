@@ -7,7 +7,7 @@ use crate::context::json_type_name;
 use crate::hashing::same_bytes;
 use crate::json_path;
 use crate::limits::Limits;
-use crate::targeting::{Rule, RuleSet};
+use crate::targeting::{Rule, RuleSet, Split};
 
 /// Whether a flag is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub(crate) struct Flag {
     pub(crate) variants: Vec<Variant>,
     pub(crate) default_variant: Option<usize>,
     pub(crate) targeting: Option<Rule>,
+    /// The targeting as a [`Split`] when it is exactly a canonical `fractional`: served
+    /// without walking the rule, with the same result.
+    pub(crate) split: Option<Split>,
     /// Flag-set metadata overlaid with the flag's own, as flagd resolves it.
     pub(crate) metadata: Option<Map<String, Value>>,
     /// Indexes into the config's experiments that name this flag, in config order.
@@ -98,13 +101,19 @@ pub(crate) fn parse_flag(
     // The state is checked here; whether a flag is disabled is kept for every flag, broken or
     // not, by the document loader (`Config::disabled`).
     state?;
-    Some(Flag {
+    let mut flag = Flag {
         variants: variants?,
         default_variant: default_variant?,
         targeting: targeting?,
+        split: None,
         metadata,
         experiments: Vec::new(),
-    })
+    };
+    flag.split = flag
+        .targeting
+        .as_ref()
+        .and_then(|rule| Split::of(rule, |name| flag.variant_index(name)));
+    Some(flag)
 }
 
 // The paths of a flag's fields are built only for a message: a valid flag needs none, and

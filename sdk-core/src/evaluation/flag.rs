@@ -206,7 +206,19 @@ fn choose_variant(
     // One budget for all the rules of this flag evaluation — its targeting and every audience
     // it tries — so that no loadable config can make one evaluation run long.
     let budget = Budget::per_flag();
-    if let Some(rule) = &flag.targeting {
+    if let Some(split) = &flag.split {
+        // The rule is a canonical split: served without walking it, with the same result.
+        match split.variant(ctx, flag_key, &budget) {
+            Ok(Some(v)) => {
+                return Outcome {
+                    variant: variant(Some(v)),
+                    ..Outcome::fallback(Some(index), Reason::TargetingMatch)
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),
+        }
+    } else if let Some(rule) = &flag.targeting {
         let result = match rule.evaluate_context(ctx, &env, &budget) {
             Ok(result) => result,
             Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),

@@ -69,6 +69,8 @@ mod reads;
 pub(crate) use reads::PathSink;
 mod schema;
 mod semver;
+mod split;
+pub(crate) use split::Split;
 mod value;
 
 /// A JSON number as JavaScript's `String(n)` spells it (`2`, `2.5`, `1e+21`): how flagd names
@@ -239,6 +241,10 @@ impl Rule {
         Self {
             root: Arc::new(root),
         }
+    }
+
+    pub(crate) fn root(&self) -> &node::Node {
+        &self.root
     }
 
     /// Compiles a rule: resolves operators, links `$ref`s, checks the limits and collects

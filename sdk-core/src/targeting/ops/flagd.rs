@@ -159,26 +159,35 @@ fn variant_ok(value: &Value) -> bool {
     !matches!(value, Value::Array(_) | Value::Object(_))
 }
 
-enum KeyHash {
+pub(crate) enum KeyHash {
     Hash(u32),
     /// No usable bucketing value: the operator returns null.
     Unavailable,
 }
 
 /// [`crate::hashing::key_hash`] of `targetingKey`, computed once at compile time.
-const TARGETING_KEY_HASH: u64 = key_hash_const(b"targetingKey");
+pub(crate) const TARGETING_KEY_HASH: u64 = key_hash_const(b"targetingKey");
 
 /// The implicit bucketing value `flagKey ‖ targetingKey`, hashed without building it; null
 /// when the context has no non-empty string `targetingKey`.
 fn implicit_hash(ctx: &Ctx<'_, '_>) -> Result<KeyHash, EvalError> {
-    let key = ctx
-        .root_field("targetingKey", TARGETING_KEY_HASH)
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty());
+    implicit_key_hash(
+        ctx.root_field("targetingKey", TARGETING_KEY_HASH),
+        ctx.shared.env.flag_key,
+        ctx.budget(),
+    )
+}
+
+/// [`implicit_hash`] from the context's `targetingKey` (`key`), paid for from `budget`.
+pub(crate) fn implicit_key_hash(
+    key: Option<&Value>,
+    flag_key: &str,
+    budget: &Budget,
+) -> Result<KeyHash, EvalError> {
+    let key = key.and_then(Value::as_str).filter(|k| !k.is_empty());
     Ok(match key {
         Some(key) => {
-            let flag_key = ctx.shared.env.flag_key;
-            ctx.budget().charge_slow(flag_key.len() + key.len())?;
+            budget.charge_slow(flag_key.len() + key.len())?;
             KeyHash::Hash(hash32_concat(flag_key.as_bytes(), key.as_bytes(), 0))
         }
         None => KeyHash::Unavailable,
@@ -249,13 +258,7 @@ pub(crate) fn fractional<'s>(frac: &'s Fractional, ctx: &Ctx<'s, '_>) -> Res<'s>
         dynamic_first.is_some() || frac.buckets.iter().any(|b| matches!(b, Bucket::Dynamic(_)));
     if let (Some(cumulative), false) = (&frac.cumulative, needs_values) {
         // All weights literal: nothing to evaluate but the chosen variant.
-        let KeyHash::Hash(hash) = hash else {
-            return Ok(null());
-        };
-        let Some(&total) = cumulative.last() else {
-            return Ok(null());
-        };
-        return match choose(hash, total, cumulative.iter().copied()) {
+        return match literal_bucket(&hash, cumulative) {
             Some(i) => static_variant(frac.buckets.get(i), ctx),
             None => Ok(null()),
         };
@@ -309,6 +312,15 @@ pub(crate) fn fractional<'s>(frac: &'s Fractional, ctx: &Ctx<'s, '_>) -> Res<'s>
         Some(Some(variant)) => Ok(std::mem::replace(variant, null())),
         _ => static_variant(i.checked_sub(offset).and_then(|j| frac.buckets.get(j)), ctx),
     }
+}
+
+/// The bucket a hash falls in when every weight is a literal (`cumulative`, their running
+/// sums); `None` (the operator returns null) without a hash or a usable total.
+pub(crate) fn literal_bucket(hash: &KeyHash, cumulative: &[u64]) -> Option<usize> {
+    let (KeyHash::Hash(hash), Some(&total)) = (hash, cumulative.last()) else {
+        return None;
+    };
+    choose(*hash, total, cumulative.iter().copied())
 }
 
 /// The index of the bucket the hash falls in; `None` for a total of 0 or above `i32::MAX`.
