@@ -235,6 +235,11 @@ impl Entries {
     /// Forgets every attribute, keeping up to [`KEPT`] entries for reuse. String values keep
     /// their buffers (a refill overwrites them); other values are dropped now.
     pub(super) fn clear(&mut self) {
+        if self.live == 0 {
+            // Nothing live: the kept entries were cleared when they stopped being live (they
+            // hold strings and nulls only), as a context taken from the pool or just built is.
+            return;
+        }
         if self.replay_end == 0 {
             // The live names are distinct.
             self.replay_end = self.live;
