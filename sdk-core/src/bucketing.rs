@@ -15,6 +15,10 @@ pub const BUCKETS: u32 = 10_000;
 /// Inputs up to this size are hashed from a stack buffer, so the common case allocates nothing.
 const STACK_BUFFER: usize = 256;
 
+/// Inputs up to this size (a salt, a 0 byte and a unit of a few dozen bytes: nearly every one)
+/// use a smaller buffer: zeroing the buffer is a visible part of hashing a short input.
+const SMALL_BUFFER: usize = 64;
+
 /// XXH3-64 (seed 0) of the concatenated parts.
 pub(crate) fn hash_parts(parts: &[&[u8]]) -> u64 {
     hash_parts_seeded(parts, 0)
@@ -25,20 +29,27 @@ pub(crate) fn hash_parts(parts: &[&[u8]]) -> u64 {
 /// under one seed do not collide under another.
 pub(crate) fn hash_parts_seeded(parts: &[&[u8]], seed: u64) -> u64 {
     let len: usize = parts.iter().map(|p| p.len()).sum();
-    if len <= STACK_BUFFER {
-        let mut buffer = [0u8; STACK_BUFFER];
-        let mut at = 0;
-        for part in parts {
-            // In bounds: the parts add up to `len <= STACK_BUFFER`.
-            if let Some(slot) = buffer.get_mut(at..at + part.len()) {
-                slot.copy_from_slice(part);
-            }
-            at += part.len();
-        }
-        xxh3_64_with_seed(buffer.get(..len).unwrap_or_default(), seed)
+    if len <= SMALL_BUFFER {
+        hash_joined::<SMALL_BUFFER>(parts, len, seed)
+    } else if len <= STACK_BUFFER {
+        hash_joined::<STACK_BUFFER>(parts, len, seed)
     } else {
         xxh3_64_with_seed(&parts.concat(), seed)
     }
+}
+
+/// [`hash_parts_seeded`] of parts adding up to `len <= N` bytes, joined on the stack.
+fn hash_joined<const N: usize>(parts: &[&[u8]], len: usize, seed: u64) -> u64 {
+    let mut buffer = [0u8; N];
+    let mut at = 0;
+    for part in parts {
+        // In bounds: the parts add up to `len <= N`.
+        if let Some(slot) = buffer.get_mut(at..at + part.len()) {
+            slot.copy_from_slice(part);
+        }
+        at += part.len();
+    }
+    xxh3_64_with_seed(buffer.get(..len).unwrap_or_default(), seed)
 }
 
 /// `h(salt, unit)`: XXH3-64, seed 0, over `UTF-8(salt) ‖ 0x00 ‖ UTF-8(unit)`.
@@ -162,6 +173,33 @@ mod tests {
             policy_draw("p", "u", ""),
             (xxh3_64(b"p\0u\0") >> 11) as f64 / 9_007_199_254_740_992.0
         );
+    }
+
+    #[test]
+    fn parts_hash_as_their_concatenation_around_each_buffer_size() {
+        use xxhash_rust::xxh3::xxh3_64_with_seed;
+        for len in [
+            0,
+            1,
+            SMALL_BUFFER - 1,
+            SMALL_BUFFER,
+            SMALL_BUFFER + 1,
+            STACK_BUFFER,
+            STACK_BUFFER + 1,
+            3 * STACK_BUFFER,
+        ] {
+            let text: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            for split in [0, len / 3, len] {
+                let (a, b) = text.split_at(split);
+                for seed in [0, 0x9e37_79b9_7f4a_7c15] {
+                    assert_eq!(
+                        hash_parts_seeded(&[a, &[], b], seed),
+                        xxh3_64_with_seed(&text, seed),
+                        "{len} bytes split at {split}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

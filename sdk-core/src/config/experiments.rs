@@ -10,6 +10,7 @@ use super::fields::{as_u32, object, opt_bool, opt_number_in, opt_str, reject_unk
 use super::flags::compile_rule;
 use crate::clock::Timestamp;
 use crate::context::json_type_name;
+use crate::context::path::HashedPath;
 use crate::json_path;
 use crate::limits::Limits;
 use crate::targeting::{Rule, RuleSet};
@@ -62,7 +63,7 @@ pub(crate) struct Experiment {
     pub(crate) flag: Box<str>,
     pub(crate) status: ExperimentStatus,
     /// Context path of the unit of randomisation (default `targetingKey`).
-    pub(crate) unit: Box<str>,
+    pub(crate) unit: HashedPath,
     pub(crate) audience: Option<Rule>,
     /// Variant names and integer weights, in order, as written.
     pub(crate) allocation: Vec<(Box<str>, u32)>,
@@ -231,7 +232,7 @@ pub(crate) fn parse_experiment(
     let experiment = Experiment {
         flag: flag?.into(),
         status: status?,
-        unit: unit.ok()?.unwrap_or("targetingKey").into(),
+        unit: HashedPath::new(unit.ok()?.unwrap_or("targetingKey")),
         audience: audience?,
         allocation,
         arms: Vec::new(),

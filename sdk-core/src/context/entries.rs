@@ -183,6 +183,14 @@ impl Entries {
         self.live().get(index).map(|e| &e.value)
     }
 
+    /// The live attributes as (name bytes, [`crate::hashing::key_hash`] of the name, value):
+    /// for callers that match names by hash without reading them as text.
+    pub(super) fn iter_hashed(&self) -> impl Iterator<Item = (&[u8], u64, &Value)> + '_ {
+        self.live()
+            .iter()
+            .map(|e| (e.name.as_bytes(), e.hash, &e.value))
+    }
+
     pub(super) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
         self.live().iter().map(|e| (e.name.as_str(), &e.value))
     }

@@ -410,6 +410,11 @@ impl Context {
         self.entries.iter()
     }
 
+    /// The top-level attributes with each name's [`key_hash`], computed when it was set.
+    pub(crate) fn iter_hashed(&self) -> impl Iterator<Item = (&[u8], u64, &Value)> + '_ {
+        self.entries.iter_hashed()
+    }
+
     /// The whole context as one JSON object (built once, on first use, and cached).
     pub fn as_value(&self) -> &Value {
         self.whole.get_or_init(|| {
@@ -430,6 +435,13 @@ impl Context {
         let mut segments = segments.into_iter();
         let first = self.get(segments.next()?)?;
         path::walk(first, segments)
+    }
+
+    /// The value at a [`path::HashedPath`]: [`Context::resolve`] of its segments, with the
+    /// first one's hash computed when the path was built.
+    pub(crate) fn resolve_path(&self, path: &path::HashedPath) -> Option<&Value> {
+        let ((first, hash), rest) = path.split_first()?;
+        path::walk(self.get_hashed(first, hash)?, rest)
     }
 
     fn position(&self, name: &str) -> Option<usize> {

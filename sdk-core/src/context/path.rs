@@ -50,6 +50,42 @@ pub(crate) fn walk<'v, 'p>(
     Some(value)
 }
 
+/// A dotted path read on every evaluation (an experiment's unit): split once and its first
+/// segment hashed once, as compiled rules read their `var`s; [`crate::Context::resolve_path`]
+/// reads it exactly as `resolve(dotted(text))` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HashedPath {
+    text: Box<str>,
+    segments: Box<[Box<str>]>,
+    /// [`crate::hashing::key_hash`] of the first segment (0 when there is none).
+    first_hash: u64,
+}
+
+impl HashedPath {
+    pub(crate) fn new(text: &str) -> Self {
+        let segments: Box<[Box<str>]> = dotted(text).map(Box::from).collect();
+        let first_hash = segments
+            .first()
+            .map_or(0, |first| crate::hashing::key_hash(first.as_bytes()));
+        Self {
+            text: text.into(),
+            segments,
+            first_hash,
+        }
+    }
+
+    /// The path as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The first segment with its hash, and the rest; `None` for the empty path.
+    pub(crate) fn split_first(&self) -> Option<((&str, u64), impl Iterator<Item = &str>)> {
+        let (first, rest) = self.segments.split_first()?;
+        Some(((&**first, self.first_hash), rest.iter().map(|s| &**s)))
+    }
+}
+
 /// Splits a dotted path into its segments; `""` is no segments at all (the whole context).
 pub(crate) fn dotted(path: &str) -> impl Iterator<Item = &str> + Clone {
     let mut parts = path.split('.');

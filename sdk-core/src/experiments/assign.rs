@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use super::sticky::{StickyAssignment, StickyStore};
 use crate::bucketing::{self, UnitProblem};
 use crate::config::{Config, Experiment, Flag};
-use crate::context::{path, Context};
+use crate::context::Context;
 use crate::evaluation::call::Call;
 use crate::targeting::{Budget, Env, EvalError};
 
@@ -38,7 +38,7 @@ pub(crate) fn unit<'x>(
     ctx: &'x Context,
     max_unit_bytes: usize,
 ) -> Result<Cow<'x, str>, UnitProblem> {
-    let unit = bucketing::normalize_unit(ctx.resolve(path::dotted(&experiment.unit)))?;
+    let unit = bucketing::normalize_unit(ctx.resolve_path(&experiment.unit))?;
     if unit.len() > max_unit_bytes {
         return Err(UnitProblem::Invalid);
     }

@@ -21,10 +21,6 @@ const STACK_SLOTS: usize = 64;
 /// A walk over the context costs about this many times less per entry than one `Map::get`.
 const PASS_ADVANTAGE: usize = 4;
 
-fn same(a: &str, b: &str) -> bool {
-    same_bytes(a.as_bytes(), b.as_bytes())
-}
-
 /// A context path resolved through the bundle's key table: its first segment's slot, and the
 /// segments below it (`user.id` is the `id` of the attribute `user`, as `{"var": "user.id"}`
 /// reads it).
@@ -136,9 +132,8 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
-    /// The slot of `key`, if the bundle reads it.
-    fn slot(&self, key: &str) -> Option<usize> {
-        let hash = key_hash(key.as_bytes());
+    /// The slot of `key` (of [`key_hash`] `hash`), if the bundle reads it.
+    fn slot(&self, key: &[u8], hash: u64) -> Option<usize> {
         let mask = self.table.len().wrapping_sub(1);
         let mut at = bucket(hash, self.shift);
         loop {
@@ -149,7 +144,11 @@ impl Keys {
             let slot = entry.slot as usize;
             if entry.hash == hash
                 && entry.len == key.len()
-                && (key.len() <= 8 || self.keys.get(slot).is_some_and(|k| same(k, key)))
+                && (key.len() <= 8
+                    || self
+                        .keys
+                        .get(slot)
+                        .is_some_and(|k| same_bytes(k.as_bytes(), key)))
             {
                 return Some(slot);
             }
@@ -164,8 +163,9 @@ impl Keys {
 
     fn fill<'x>(&self, ctx: &'x Context, found: &mut [Option<&'x Value>]) {
         if ctx.len() <= self.keys.len() * PASS_ADVANTAGE {
-            for (key, value) in ctx.iter() {
-                if let Some(slot) = self.slot(key).and_then(|slot| found.get_mut(slot)) {
+            // The context hashed each name when it was set.
+            for (key, hash, value) in ctx.iter_hashed() {
+                if let Some(slot) = self.slot(key, hash).and_then(|slot| found.get_mut(slot)) {
                     *slot = Some(value);
                 }
             }

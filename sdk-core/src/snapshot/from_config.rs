@@ -125,7 +125,7 @@ fn attributes(config: &Config) -> Attributes {
     }
     for (_, entity) in &config.experiments {
         if let Some(experiment) = entity.ready() {
-            builder.add_dotted(&experiment.unit);
+            builder.add_dotted(experiment.unit.as_str());
             if let Some(audience) = &experiment.audience {
                 builder.add_rule(audience);
             }
