@@ -114,13 +114,9 @@ impl Hasher {
             bytes = rest;
         }
         // Then whole blocks, a word at a time: the common case, one part after another.
-        let mut blocks = bytes.chunks_exact(4);
-        for block in &mut blocks {
-            if let [a, b, c, d] = *block {
-                self.h = mix_h(self.h, u32::from_le_bytes([a, b, c, d]));
-            }
-        }
-        for &byte in blocks.remainder() {
+        let (h, rest) = blocks(self.h, bytes);
+        self.h = h;
+        for &byte in rest {
             self.push_byte(byte);
         }
     }

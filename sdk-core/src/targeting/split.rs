@@ -17,7 +17,7 @@ use super::{EvalError, Rule};
 use crate::context::Context;
 
 /// A flag's canonical split: see the module documentation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Split {
     /// The running sums of the buckets' weights.
     cumulative: Box<[u64]>,
