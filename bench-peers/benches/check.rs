@@ -21,6 +21,29 @@ pub const SPLIT_KEYS: u32 = 10_000;
 /// How far an arm's share may be from its weight, in percentage points.
 pub const TOLERANCE_POINTS: f64 = 2.0;
 
+/// The contexts a check compares on: the reused one (`None`), then fresh context `stride × i`
+/// for `i` in `0..count`, each built by Tandem and by `E` from the same input.
+fn context_pairs<'a, E: Engine>(
+    static_json: &'a Value,
+    count: u32,
+    stride: u32,
+) -> impl Iterator<Item = (Option<u32>, <Tandem as Engine>::Ctx, E::Ctx)> + 'a {
+    let mut generator = Generator::new();
+    std::iter::once(None)
+        .chain((0..count).map(Some))
+        .map(move |i| match i {
+            None => (
+                None,
+                Tandem::static_context(static_json),
+                E::static_context(static_json),
+            ),
+            Some(i) => {
+                let input = generator.input(i * stride);
+                (Some(i), Tandem::context(&input), E::context(&input))
+            }
+        })
+}
+
 /// One flag's value through an engine's typed call, as JSON.
 fn served<E: Engine>(engine: &E, flag: &Flag, ctx: &E::Ctx) -> Result<Option<Value>, String> {
     Ok(match flag.kind().map_err(|e| e.to_string())? {
@@ -46,19 +69,7 @@ pub fn single_flags<E: Engine>(
     doc: &Document,
     static_json: &Value,
 ) -> Result<(), String> {
-    let contexts = std::iter::once(None).chain((0..SAMPLE).map(Some));
-    let mut generator = Generator::new();
-    for i in contexts {
-        let (ours, theirs) = match i {
-            None => (
-                Tandem::static_context(static_json),
-                E::static_context(static_json),
-            ),
-            Some(i) => {
-                let input = generator.input(i);
-                (Tandem::context(&input), E::context(&input))
-            }
-        };
+    for (i, ours, theirs) in context_pairs::<E>(static_json, SAMPLE, 1) {
         let which = i.map_or("the reused context".to_owned(), |i| {
             format!("fresh context {i}")
         });
@@ -77,6 +88,7 @@ pub fn single_flags<E: Engine>(
             }
         }
     }
+    let mut generator = Generator::new();
     for flag in &doc.flags {
         if let Rule::Split(arms) = &flag.rule {
             let mut counts = BTreeMap::new();
@@ -140,20 +152,9 @@ pub fn all_flags<E: Engine>(
     static_json: &Value,
     sample: u32,
 ) -> Result<(), String> {
-    let mut generator = Generator::new();
     let mut ours = <Tandem as Engine>::All::default();
     let mut theirs = E::All::default();
-    for i in std::iter::once(None).chain((0..sample).map(Some)) {
-        let (our_ctx, their_ctx) = match i {
-            None => (
-                Tandem::static_context(static_json),
-                E::static_context(static_json),
-            ),
-            Some(i) => {
-                let input = generator.input(i);
-                (Tandem::context(&input), E::context(&input))
-            }
-        };
+    for (i, our_ctx, their_ctx) in context_pairs::<E>(static_json, sample, 1) {
         tandem.evaluate_all(&our_ctx, &mut ours);
         engine.evaluate_all(&their_ctx, &mut theirs);
         let expected = tandem.all_values(&ours);
@@ -182,6 +183,7 @@ pub fn all_flags<E: Engine>(
         }
     }
     let mut counts: BTreeMap<&str, BTreeMap<String, u32>> = BTreeMap::new();
+    let mut generator = Generator::new();
     for i in 0..SPLIT_KEYS {
         engine.evaluate_all(&E::context(&generator.input(i)), &mut theirs);
         for (key, value) in engine.all_values(&theirs) {
@@ -212,18 +214,7 @@ pub fn loaded<E: Engine>(
     doc: &Document,
     static_json: &Value,
 ) -> Result<(), String> {
-    let mut generator = Generator::new();
-    for i in std::iter::once(None).chain((0..20).map(Some)) {
-        let (ours, theirs) = match i {
-            None => (
-                Tandem::static_context(static_json),
-                E::static_context(static_json),
-            ),
-            Some(i) => {
-                let input = generator.input(i * 7919);
-                (Tandem::context(&input), E::context(&input))
-            }
-        };
+    for (i, ours, theirs) in context_pairs::<E>(static_json, 20, 7919) {
         for flag in &doc.flags {
             let expected = served(tandem, flag, &ours)?;
             let got = served(engine, flag, &theirs)?;

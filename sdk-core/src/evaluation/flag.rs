@@ -13,7 +13,7 @@ use crate::context::{json_type_name, path, Context};
 use crate::experiments;
 use crate::policy::DecisionError;
 use crate::snapshot::tables::Tables;
-use crate::targeting::{Budget, Env};
+use crate::targeting::{Budget, Env, EvalError, Rule};
 
 /// Evaluates the flag at `index` of `config` (steps 3-8; step 9, the type, is the caller's).
 pub(crate) fn evaluate(
@@ -206,39 +206,21 @@ fn choose_variant(
     // One budget for all the rules of this flag evaluation — its targeting and every audience
     // it tries — so that no loadable config can make one evaluation run long.
     let budget = Budget::per_flag();
-    if let Some(split) = &flag.split {
-        // The rule is a canonical split: served without walking it, with the same result.
-        match split.variant(ctx, flag_key, &budget) {
-            Ok(Some(v)) => {
-                return Outcome {
-                    variant: variant(Some(v)),
-                    ..Outcome::fallback(Some(index), Reason::TargetingMatch)
-                }
-            }
-            Ok(None) => {}
-            Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),
-        }
-    } else if let Some(rule) = &flag.targeting {
-        let result = match rule.evaluate_context(ctx, &env, &budget) {
-            Ok(result) => result,
-            Err(e) => return failed(Cow::Owned(format!("the targeting rule failed: {e}"))),
-        };
-        match variant_name(&result) {
-            Err(message) => return failed(message),
-            Ok(None) => {}
-            Ok(Some(name)) => {
-                return match flag.variant_index(&name) {
-                    Some(v) => Outcome {
-                        variant: variant(Some(v)),
-                        ..Outcome::fallback(Some(index), Reason::TargetingMatch)
-                    },
-                    // The name may come from the context, so it is not echoed.
-                    None => failed(Cow::Borrowed(
-                        "the targeting rule returned a name that is not one of the flag's variants",
-                    )),
-                };
+    let targeted = match (&flag.split, &flag.targeting) {
+        // A canonical split: served without walking its rule, with the same result.
+        (Some(split), _) => split.variant(ctx, flag_key, &budget).map_err(rule_failed),
+        (None, Some(rule)) => targeted_variant(flag, rule, ctx, &env, &budget),
+        (None, None) => Ok(None),
+    };
+    match targeted {
+        Ok(Some(v)) => {
+            return Outcome {
+                variant: variant(Some(v)),
+                ..Outcome::fallback(Some(index), Reason::TargetingMatch)
             }
         }
+        Ok(None) => {}
+        Err(message) => return failed(message),
     }
     let mut outcome = Outcome {
         variant: variant(flag.default_variant),
@@ -278,6 +260,31 @@ fn choose_variant(
         experiments::Outcome::NotApplied(None) => {}
     }
     outcome
+}
+
+fn rule_failed(e: EvalError) -> Cow<'static, str> {
+    Cow::Owned(format!("the targeting rule failed: {e}"))
+}
+
+/// Step 5 through the rule: the index of the variant it names (`None`: go on), or why it
+/// failed.
+fn targeted_variant(
+    flag: &Flag,
+    rule: &Rule,
+    ctx: &Context,
+    env: &Env<'_>,
+    budget: &Budget,
+) -> Result<Option<usize>, Cow<'static, str>> {
+    let result = rule
+        .evaluate_context(ctx, env, budget)
+        .map_err(rule_failed)?;
+    match variant_name(&result)? {
+        None => Ok(None),
+        // The name may come from the context, so it is not echoed.
+        Some(name) => flag.variant_index(&name).map(Some).ok_or(Cow::Borrowed(
+            "the targeting rule returned a name that is not one of the flag's variants",
+        )),
+    }
 }
 
 /// The variant a targeting result names (step 5): a string as it is; a boolean or a number as
