@@ -286,6 +286,22 @@ impl Client {
         EvaluationDetails::new(snapshot, outcome, flag_key, value)
     }
 
+    /// [`Client::details`] for the flag at index `flag`, the outcome alone.
+    pub(crate) fn outcome_at(
+        &self,
+        snapshot: &Snapshot,
+        flag: u32,
+        ctx: &Context,
+        expected: FlagType,
+        options: &EvalOptions<'_>,
+    ) -> Outcome {
+        let call = self.call(options);
+        let mut outcome = snapshot.outcome_for_index(flag, ctx, &call);
+        check_type(snapshot, &mut outcome, expected);
+        self.log(snapshot, ctx, &outcome, &call);
+        outcome
+    }
+
     /// Evaluates a flag, checking its value against `expected` (DESIGN §3), and logs the
     /// exposure when an experiment assigned the unit and the decision when a policy chose the
     /// value. Never panics: every failure is a reason and an error code, with `default` as the

@@ -193,6 +193,22 @@ impl<'c> Reader<'c> {
         outcomes.extend(self.snapshot.outcomes(ctx, &call));
     }
 
+    /// One flag by its index in the held snapshot ([`Snapshot::flag_index`]; hosts that cache
+    /// the flag table cross their boundary with the index): evaluated, checked against
+    /// `expected` and logged as [`Reader::evaluate_with`] does, and returned as the outcome
+    /// alone, whose value, names and message the snapshot's tables give. An index past the
+    /// last flag is `FLAG_NOT_FOUND`.
+    pub fn evaluate_index(
+        &self,
+        flag: u32,
+        ctx: &Context,
+        expected: FlagType,
+        options: &EvalOptions<'_>,
+    ) -> Outcome {
+        self.client
+            .outcome_at(&self.snapshot, flag, ctx, expected, options)
+    }
+
     /// [`Client::record_read`], on the held snapshot.
     pub fn record_read(&self, ctx: &Context, outcome: &Outcome, expected: FlagType) -> Outcome {
         self.client

@@ -134,6 +134,48 @@ fn evaluate_all_agrees_with_evaluate_for_every_flag() {
 }
 
 #[test]
+fn evaluate_index_serves_and_logs_the_flag_at_that_index() {
+    let client = client(&shop(0.0, "targetingKey"));
+    let reader = client.reader();
+    let snapshot = reader.snapshot().clone();
+    let unit = unit_in("static");
+    let c = ctx(json!({"targetingKey": unit, "country": "NO"}));
+    let options = EvalOptions::default();
+    let at = |key: &str, expected| {
+        reader.evaluate_index(snapshot.flag_index(key).unwrap(), &c, expected, &options)
+    };
+    // `country` NO is in the rule's list: the `on` variant.
+    let targeted = at("targeted", FlagType::Boolean);
+    assert_eq!(targeted.reason, Reason::TargetingMatch);
+    assert_eq!(snapshot.value(&targeted), Some(&json!(true)));
+    assert!(client.drain_events().is_empty(), "no experiment, no event");
+    // The experiment's arm is the one DESIGN §4's formula gives the unit, and it is exposed.
+    let offer = at("offer", FlagType::String);
+    assert_eq!(offer.reason, Reason::Split);
+    assert_eq!(snapshot.value(&offer), Some(&json!("offer-static")));
+    let events = serde_json::to_value(client.drain_events()).unwrap();
+    assert_eq!(events.as_array().unwrap().len(), 1);
+    assert_eq!(events[0]["type"], "exposure");
+    assert_eq!(events[0]["variant"], "static");
+    assert_eq!(events[0]["unit"], json!(unit));
+    // The type is checked: the caller's default with TYPE_MISMATCH.
+    let mismatch = at("static", FlagType::String);
+    assert_eq!(
+        (mismatch.reason, mismatch.error_code),
+        (Reason::Error, Some(ErrorCode::TypeMismatch))
+    );
+    // An index past the last flag, and a client with nothing loaded.
+    let past = u32::try_from(snapshot.flag_count()).unwrap();
+    let missing = reader.evaluate_index(past, &c, FlagType::Any, &options);
+    assert_eq!(missing.error_code, Some(ErrorCode::FlagNotFound));
+    let empty = Client::new(clock(), 0);
+    let not_ready = empty
+        .reader()
+        .evaluate_index(0, &c, FlagType::Any, &options);
+    assert_eq!(not_ready.error_code, Some(ErrorCode::ProviderNotReady));
+}
+
+#[test]
 fn record_read_logs_the_exposure_and_decision_of_what_the_app_reads() {
     let client = client(&shop(0.0, "targetingKey"));
     let unit = unit_in("personal");

@@ -93,7 +93,8 @@ pub struct WasmClient {
     fixed_now: Arc<AtomicI64>,
     /// The snapshot being served: updates go through this object, so it is always current.
     snapshot: Arc<Snapshot>,
-    /// The dynamic path's context, refilled per call (its storage is reused).
+    /// The dynamic path's context, refilled per call (its storage is reused); `setContext`
+    /// fills it too and swaps it with the static context.
     ctx: Context,
     /// The static path: the snapshot and context of the last `setContext`, and its outcomes.
     static_snapshot: Arc<Snapshot>,
@@ -257,9 +258,19 @@ impl WasmClient {
     /// hold together is an `INVALID_CONTEXT` (or `PARSE_ERROR` for bad JSON) outcome.
     pub fn evaluate(&mut self, flag: u32, type_code: u32, numbers: &[f64], strings: &str) {
         let snapshot = Arc::clone(&self.snapshot);
-        let key = snapshot.flag_key(flag).unwrap_or("");
-        let input = Input::Typed(numbers, strings);
-        self.run(&snapshot, key, type_code, &input, &EvalOptions::default());
+        if let Err(error) =
+            crate::context::fill(&mut self.ctx, snapshot.attributes(), numbers, strings)
+        {
+            return self.output.encode_context_error(Some(flag), &error);
+        }
+        let reader = Reader::new(&self.client, Arc::clone(&snapshot));
+        let outcome = reader.evaluate_index(
+            flag,
+            &self.ctx,
+            flag_type(type_code),
+            &EvalOptions::default(),
+        );
+        self.output.encode(&snapshot, &outcome);
     }
 
     /// Dynamic context, every option: a flag by key (also one the snapshot lacks), the whole
@@ -300,10 +311,11 @@ impl WasmClient {
         ctx_json: Option<String>,
     ) -> Result<u32, JsValue> {
         let snapshot = Arc::clone(&self.snapshot);
-        let mut ctx = Context::new();
-        input(numbers, strings, &ctx_json).fill(&mut ctx, &snapshot)?;
+        // Filled into the dynamic path's context (refilled on every use) and swapped in on
+        // success, so both keep their storage and a failure leaves the static context as it was.
+        input(numbers, strings, &ctx_json).fill(&mut self.ctx, &snapshot)?;
         let reader = Reader::new(&self.client, Arc::clone(&snapshot));
-        reader.evaluate_all(&ctx, &EvalOptions::default(), &mut self.outcomes);
+        reader.evaluate_all(&self.ctx, &EvalOptions::default(), &mut self.outcomes);
         self.static_out.clear();
         self.static_out.resize(self.outcomes.len() * STRIDE, 0);
         for (outcome, out) in self
@@ -314,7 +326,7 @@ impl WasmClient {
             let has_message = snapshot.error_message(outcome).is_some();
             outcome::encode(outcome, has_message, out);
         }
-        self.static_ctx = ctx;
+        std::mem::swap(&mut self.ctx, &mut self.static_ctx);
         self.static_snapshot = snapshot;
         Ok(u32::try_from(self.outcomes.len()).unwrap_or(u32::MAX))
     }

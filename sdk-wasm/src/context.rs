@@ -105,57 +105,42 @@ pub fn fill(
     if numbers.len() != attributes.len() * 2 {
         return Err(malformed("the attribute count differs from the snapshot's"));
     }
+    // A plain loop over the pairs: the size-tuned build does not inline iterator adapters,
+    // and this runs for every attribute of every dynamic-context evaluation.
+    ctx.clear();
     let mut pieces = Pieces::new(strings);
-    let mut failure = None;
-    let pairs = numbers
-        .chunks_exact(2)
-        .enumerate()
-        .map_while(|(index, pair)| {
-            let (tag, number) = match pair {
-                [tag, number] => (*tag as u8, *number),
-                _ => return None,
-            };
-            let value = match tag {
-                TAG_ABSENT => return Some(None),
-                TAG_NULL => AttributeValue::Null,
-                TAG_FALSE => AttributeValue::Bool(false),
-                TAG_TRUE => AttributeValue::Bool(true),
-                // The JS side sends only safe integers with this tag: the cast is exact.
-                TAG_INT => AttributeValue::Int(number as i64),
-                TAG_NUMBER => AttributeValue::Number(number),
-                TAG_STRING | TAG_JSON => {
-                    let Some(text) = pieces.take(number as usize) else {
-                        failure = Some(malformed("the string buffer is too short"));
-                        return None;
-                    };
-                    if tag == TAG_STRING {
-                        AttributeValue::Str(text)
-                    } else {
-                        match serde_json::from_str::<Value>(text) {
-                            Ok(value) => AttributeValue::Json(value),
-                            Err(_) => {
-                                failure = Some(WasmError::new(
-                                    ErrorKind::InvalidJson,
-                                    "context: an attribute's object value is not JSON",
-                                ));
-                                return None;
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    failure = Some(malformed("unknown tag"));
-                    return None;
-                }
-            };
-            Some(Some((index, value)))
-        })
-        .flatten();
-    let filled = ctx.fill(attributes, pairs);
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(filled?),
+    let (pairs, _) = numbers.as_chunks::<2>();
+    for (index, &[tag, number]) in pairs.iter().enumerate() {
+        let value = match tag as u8 {
+            TAG_ABSENT => continue,
+            TAG_NULL => AttributeValue::Null,
+            TAG_FALSE => AttributeValue::Bool(false),
+            TAG_TRUE => AttributeValue::Bool(true),
+            // The JS side sends only safe integers with this tag: the cast is exact.
+            TAG_INT => AttributeValue::Int(number as i64),
+            TAG_NUMBER => AttributeValue::Number(number),
+            TAG_STRING => AttributeValue::Str(
+                pieces
+                    .take(number as usize)
+                    .ok_or_else(|| malformed("the string buffer is too short"))?,
+            ),
+            TAG_JSON => {
+                let text = pieces
+                    .take(number as usize)
+                    .ok_or_else(|| malformed("the string buffer is too short"))?;
+                let value = serde_json::from_str::<Value>(text).map_err(|_| {
+                    WasmError::new(
+                        ErrorKind::InvalidJson,
+                        "context: an attribute's object value is not JSON",
+                    )
+                })?;
+                AttributeValue::Json(value)
+            }
+            _ => return Err(malformed("unknown tag")),
+        };
+        ctx.set_attribute(attributes, index, value)?;
     }
+    Ok(())
 }
 
 /// Replaces `ctx` with a context parsed from JSON text: for snapshots whose rules read the

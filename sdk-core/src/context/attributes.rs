@@ -11,6 +11,9 @@ use crate::hashing::{FastMap, KeyHasher};
 pub struct AttributePath {
     path: Path,
     text: Box<str>,
+    /// [`crate::hashing::key_hash`] of the first segment, so that filling a context by index
+    /// hashes no names (0 for a path without segments).
+    first_hash: u64,
 }
 
 impl AttributePath {
@@ -28,6 +31,10 @@ impl AttributePath {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub(crate) fn first_hash(&self) -> u64 {
+        self.first_hash
     }
 }
 
@@ -129,7 +136,15 @@ impl AttributesBuilder {
             }
             kept = Some(path.clone());
             let text = path.dotted().into_boxed_str();
-            paths.push(AttributePath { path, text });
+            let first_hash = path
+                .segments()
+                .first()
+                .map_or(0, |first| crate::hashing::key_hash(first.as_bytes()));
+            paths.push(AttributePath {
+                path,
+                text,
+                first_hash,
+            });
         }
         Attributes {
             paths,

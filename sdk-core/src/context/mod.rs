@@ -324,12 +324,13 @@ impl Context {
                 "an attribute path must name at least one key",
             ));
         };
+        let first_hash = path.first_hash();
         if let ([], AttributeValue::Str(text)) = (rest, &value) {
-            write_str(self.slot(first), text);
+            write_str(self.slot_hashed(first, first_hash), text);
             return Ok(());
         }
         let value = value.into_value(rest.len())?;
-        let mut at = self.slot(first);
+        let mut at = self.slot_hashed(first, first_hash);
         for segment in rest {
             if !at.is_object() {
                 *at = Value::Object(Map::new());
@@ -495,9 +496,14 @@ impl Context {
     /// The value slot of attribute `name`, added (as `null`, or holding a cleared entry's old
     /// value for reuse) when the context does not have it.
     fn slot(&mut self, name: &str) -> &mut Value {
+        self.slot_hashed(name, key_hash(name.as_bytes()))
+    }
+
+    /// [`Context::slot`] for a name whose [`key_hash`] the caller has.
+    fn slot_hashed(&mut self, name: &str, hash: u64) -> &mut Value {
         self.touch();
         // A scan even of a large context: the sorted index would be rebuilt after every set.
-        self.entries.slot_scanned(name, key_hash(name.as_bytes()))
+        self.entries.slot_scanned(name, hash)
     }
 }
 

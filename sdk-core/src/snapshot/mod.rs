@@ -338,6 +338,18 @@ impl Snapshot {
         }
     }
 
+    /// Evaluates the flag at index `flag` (no type check, nothing logged).
+    pub(crate) fn outcome_for_index(&self, flag: u32, ctx: &Context, call: &Call<'_>) -> Outcome {
+        if !self.is_ready() {
+            return not_ready();
+        }
+        if (flag as usize) < self.flag_count() {
+            self.outcome(flag, ctx, call)
+        } else {
+            Outcome::error(None, ErrorCode::FlagNotFound, "flag not found")
+        }
+    }
+
     /// The unit an exposure of `outcome` names: the experiment's unit in `ctx` (or the one a
     /// precomputed payload carries); `None` when the outcome logs no exposure.
     pub(crate) fn exposure_unit<'x>(
