@@ -7,9 +7,11 @@
 //!   wasm memory for the JS side to copy; the JS getters serve from that copy and call
 //!   `recordRead` on the first read of a flag that logs an exposure or a decision, or whose
 //!   value fails the requested type ([`tandem::Client::record_read`]).
-//! - **Dynamic context** (edge workers, servers): `evaluate` takes the flag's index and the
-//!   context as typed attributes ([`crate::context`]), evaluates one flag, logs it, and
-//!   writes its encoded outcome to a fixed buffer that the JS side reads in place.
+//! - **Dynamic context** (edge workers, servers): JS writes the context's typed attributes
+//!   ([`crate::context`]) into input buffers in wasm memory (`reserveInput`), and
+//!   `evaluateInput` takes the flag's index and the lengths, evaluates one flag, logs it, and
+//!   writes its encoded outcome to a fixed buffer that the JS side reads in place: integers in,
+//!   integers out, nothing allocated per call.
 //!
 //! Type codes: 0 any, 1 boolean, 2 string, 3 integer, 4 float (any number), 5 object.
 
@@ -22,6 +24,7 @@ use tandem::{
 };
 use wasm_bindgen::prelude::*;
 
+use crate::context::malformed;
 use crate::error::{js_result, WasmError};
 use crate::outcome::{self, STRIDE};
 use crate::snapshot::{flag_type, tables_json};
@@ -103,6 +106,36 @@ pub struct WasmClient {
     static_out: Vec<i32>,
     /// The result of the last `evaluate` or `recordRead`.
     output: Output,
+    /// The dynamic path's input, which JS writes in place (`reserveInput`).
+    input: InputBuffers,
+}
+
+/// Buffers in wasm memory that JS writes a context's typed attributes into before
+/// `evaluateInput`, so that the hot path copies nothing through wasm-bindgen's argument
+/// conversions (each a heap allocation, a copy and a free per call).
+#[derive(Debug, Default)]
+struct InputBuffers {
+    /// The `(tag, number)` pairs ([`crate::context`]).
+    numbers: Vec<f64>,
+    /// The string values, concatenated, as UTF-8.
+    text: Vec<u8>,
+}
+
+impl InputBuffers {
+    /// The first `numbers` pairs' numbers and `text_bytes` bytes of text, as `evaluateInput`
+    /// was told JS wrote them.
+    fn read(&self, numbers: usize, text_bytes: usize) -> Result<(&[f64], &str), WasmError> {
+        let numbers = self
+            .numbers
+            .get(..numbers)
+            .ok_or_else(|| malformed("more numbers than the input buffer holds"))?;
+        let text = self
+            .text
+            .get(..text_bytes)
+            .ok_or_else(|| malformed("more text than the input buffer holds"))?;
+        let text = std::str::from_utf8(text).map_err(|_| malformed("the text is not UTF-8"))?;
+        Ok((numbers, text))
+    }
 }
 
 /// One encoded outcome with its rare string parts, kept apart from the client so that an
@@ -197,6 +230,7 @@ impl WasmClient {
                 message: None,
                 decision: None,
             },
+            input: InputBuffers::default(),
         }
     }
 
@@ -252,15 +286,47 @@ impl WasmClient {
         self.output.decision.take()
     }
 
+    /// Grows the input buffers to hold at least `numbers` numbers and `text_bytes` bytes of
+    /// text (they never shrink). Their addresses may change: JS reads `inputNumbersPtr` and
+    /// `inputTextPtr` again afterwards.
+    #[wasm_bindgen(js_name = reserveInput)]
+    pub fn reserve_input(&mut self, numbers: u32, text_bytes: u32) {
+        let (numbers, text_bytes) = (numbers as usize, text_bytes as usize);
+        if self.input.numbers.len() < numbers {
+            self.input.numbers.resize(numbers, 0.0);
+        }
+        if self.input.text.len() < text_bytes {
+            self.input.text.resize(text_bytes, 0);
+        }
+    }
+
+    /// The address of the input numbers in wasm memory (8-byte aligned).
+    #[wasm_bindgen(js_name = inputNumbersPtr)]
+    pub fn input_numbers_ptr(&self) -> usize {
+        self.input.numbers.as_ptr() as usize
+    }
+
+    /// The address of the input text in wasm memory.
+    #[wasm_bindgen(js_name = inputTextPtr)]
+    pub fn input_text_ptr(&self) -> usize {
+        self.input.text.as_ptr() as usize
+    }
+
     /// Dynamic context, the hot path: evaluates the flag at index `flag` of the current
-    /// snapshot for the typed attributes, type-checks it against `type_code`, logs it, and
+    /// snapshot for the typed attributes JS wrote into the input buffers (`numbers` numbers,
+    /// `text_bytes` bytes of UTF-8 text), type-checks it against `type_code`, logs it, and
     /// writes the outcome to the buffer at `outPtr`. Never throws: a context that does not
     /// hold together is an `INVALID_CONTEXT` (or `PARSE_ERROR` for bad JSON) outcome.
-    pub fn evaluate(&mut self, flag: u32, type_code: u32, numbers: &[f64], strings: &str) {
+    #[wasm_bindgen(js_name = evaluateInput)]
+    pub fn evaluate_input(&mut self, flag: u32, type_code: u32, numbers: u32, text_bytes: u32) {
         let snapshot = Arc::clone(&self.snapshot);
-        if let Err(error) =
-            crate::context::fill(&mut self.ctx, snapshot.attributes(), numbers, strings)
-        {
+        let filled = self
+            .input
+            .read(numbers as usize, text_bytes as usize)
+            .and_then(|(numbers, text)| {
+                crate::context::fill(&mut self.ctx, snapshot.attributes(), numbers, text)
+            });
+        if let Err(error) = filled {
             return self.output.encode_context_error(Some(flag), &error);
         }
         let reader = Reader::new(&self.client, Arc::clone(&snapshot));

@@ -83,7 +83,9 @@ impl<'a> Pieces<'a> {
     }
 }
 
-fn malformed(what: &str) -> WasmError {
+/// The error of an encoding that does not match the snapshot's table (a bug of the caller,
+/// never of the data).
+pub(crate) fn malformed(what: &str) -> WasmError {
     WasmError::new(
         ErrorKind::InvalidContext,
         format!("context: malformed typed attributes ({what})"),

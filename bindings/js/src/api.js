@@ -50,6 +50,8 @@ function typeCode(options, value) {
   return code;
 }
 
+const utf8 = new TextEncoder();
+
 function isNode() {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof Deno === 'undefined';
 }
@@ -120,6 +122,10 @@ export function createApi(glue, wasmUrl) {
       );
       this._outPtr = this._w.outPtr();
       this._out = null;
+      // The input buffers in wasm memory (`_writeInput`): capacities and views.
+      this._inNumbers = 0;
+      this._inBytes = 0;
+      this._inView = null;
       this._tables = null;
       this._static = null;
       this._refresh();
@@ -267,12 +273,47 @@ export function createApi(glue, wasmUrl) {
         options?.decisionKey === undefined &&
         options?.eligible === undefined
       ) {
-        const strings = t.encoder.encode(ctx);
-        this._w.evaluate(flag, type, t.encoder.numbers, strings);
+        const bytes = this._writeInput(t.encoder.numbers, t.encoder.encode(ctx));
+        this._w.evaluateInput(flag, type, t.encoder.numbers.length, bytes);
       } else {
         this._evaluateWith(t, String(flagKey), type, ctx, options);
       }
       return this._lastDetails(t, flagKey, defaultValue);
+    }
+
+    /**
+     * Writes typed attributes into the client's input buffers in wasm memory (numbers as they
+     * are, strings as UTF-8) and returns the text's byte length: the hot path then passes only
+     * integers, where wasm-bindgen would allocate, copy and free an array and a string per call.
+     */
+    _writeInput(numbers, strings) {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      const maxBytes = strings.length * 3;
+      if (numbers.length > this._inNumbers || maxBytes > this._inBytes) {
+        this._inNumbers = Math.max(numbers.length, this._inNumbers);
+        this._inBytes = Math.max(maxBytes, 2 * this._inBytes, 256);
+        this._w.reserveInput(this._inNumbers, this._inBytes);
+        this._inView = null;
+      }
+      let view = this._inView;
+      // A view of a grown memory is detached (length 0): take new ones.
+      if (view === null || view.bytes.length === 0) {
+        const buffer = started().memory.buffer;
+        view = this._inView = {
+          numbers: new Float64Array(buffer, this._w.inputNumbersPtr(), this._inNumbers),
+          bytes: new Uint8Array(buffer, this._w.inputTextPtr(), this._inBytes),
+        };
+      }
+      view.numbers.set(numbers);
+      const bytes = view.bytes;
+      let n = 0;
+      for (; n < strings.length; n++) {
+        const unit = strings.charCodeAt(n);
+        if (unit > 0x7f) break;
+        bytes[n] = unit;
+      }
+      if (n === strings.length) return n;
+      return n + utf8.encodeInto(strings.slice(n), bytes.subarray(n)).written;
     }
 
     _evaluateWith(t, key, type, ctx, options) {
