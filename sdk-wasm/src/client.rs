@@ -11,7 +11,7 @@
 //!   ([`crate::context`]) into input buffers in wasm memory (`reserveInput`), and
 //!   `evaluateInput` takes the flag's index and the lengths, evaluates one flag, logs it, and
 //!   writes its encoded outcome to a fixed buffer that the JS side reads in place: integers in,
-//!   integers out, nothing allocated per call.
+//!   integers out, no argument copied through wasm-bindgen.
 //!
 //! Type codes: 0 any, 1 boolean, 2 string, 3 integer, 4 float (any number), 5 object.
 
