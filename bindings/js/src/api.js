@@ -70,6 +70,14 @@ export function createApi(glue, wasmUrl) {
     return wasm;
   }
 
+  let words = null;
+
+  /** The wasm memory as 32-bit words (a new view once the memory grew and detached the old). */
+  function memoryWords() {
+    if (words === null || words.length === 0) words = new Int32Array(started().memory.buffer);
+    return words;
+  }
+
   /**
    * Instantiates the wasm synchronously from a `WebAssembly.Module` or its bytes (workerd
    * imports the module; a bundler may inline the bytes). Idempotent.
@@ -363,8 +371,20 @@ export function createApi(glue, wasmUrl) {
       if (t.readsWholeContext) json = wholeContext(ctx);
       else strings = t.encoder.encode(ctx);
       const n = rethrowing(() => this._w.setContext(t.encoder.numbers, strings, json));
-      const outcomes = new Int32Array(started().memory.buffer, this._w.staticPtr(), n * STRIDE);
-      this._static = { t, ctx, outcomes: outcomes.slice(), reads: new Array(n * TYPES) };
+      // The outcomes and the read cache keep their storage from one context to the next
+      // (copying into a new typed array costs V8 about ten times a `set`); a new stamp empties
+      // the cache.
+      const previous = this._static;
+      const length = n * STRIDE;
+      let outcomes = previous?.outcomes;
+      let reads = previous?.reads;
+      if (outcomes === undefined || outcomes.length !== length) {
+        outcomes = new Int32Array(length);
+        reads = new Array(n * TYPES);
+      }
+      const start = this._w.staticPtr() >>> 2;
+      outcomes.set(memoryWords().subarray(start, start + length));
+      this._static = { t, ctx, outcomes, reads, stamp: (previous?.stamp ?? 0) + 1 };
     }
 
     /** The context last set. */
@@ -372,7 +392,10 @@ export function createApi(glue, wasmUrl) {
       return this._static?.ctx;
     }
 
-    /** A read cache entry: `{d}` serve the default, else `{v}`, with the details fields. */
+    /**
+     * A read cache entry: `{d}` serve the default, else `{v}`, with the details fields; valid
+     * while its `stamp` is the static context's.
+     */
     _read(flagKey, type) {
       let s = this._static;
       if (s === null) {
@@ -382,7 +405,9 @@ export function createApi(glue, wasmUrl) {
       const flag = s.t.index.get(flagKey);
       if (flag === undefined) return undefined;
       const slot = flag * TYPES + type;
-      return s.reads[slot] ?? (s.reads[slot] = this._firstRead(s, flag, type));
+      const read = s.reads[slot];
+      if (read !== undefined && read.stamp === s.stamp) return read;
+      return (s.reads[slot] = this._firstRead(s, flag, type));
     }
 
     _firstRead(s, flag, type) {
@@ -406,7 +431,7 @@ export function createApi(glue, wasmUrl) {
       const NONE = {};
       const details = this._details(t, t.keys[flag], NONE, o, message, decision);
       const useDefault = details.value === NONE;
-      return { d: useDefault, v: useDefault ? undefined : details.value, details };
+      return { stamp: s.stamp, d: useDefault, v: useDefault ? undefined : details.value, details };
     }
 
     _get(flagKey, type, defaultValue) {
