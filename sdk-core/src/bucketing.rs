@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::float_text;
+
 /// Buckets of the layer and holdout space: `bucket` is in `[0, BUCKETS)`.
 pub const BUCKETS: u32 = 10_000;
 
@@ -139,7 +141,7 @@ pub fn normalize_unit(value: Option<&Value>) -> Result<Cow<'_, str>, UnitProblem
             match n.as_f64() {
                 // An integral f64 prints exactly with no fraction digits; `+ 0.0` turns -0 into 0.
                 Some(f) if f.is_finite() && f.fract() == 0.0 => {
-                    Ok(Cow::Owned(format!("{:.0}", f + 0.0)))
+                    Ok(Cow::Owned(float_text::integral(f + 0.0)))
                 }
                 _ => Err(UnitProblem::Invalid),
             }

@@ -69,6 +69,7 @@ mod error;
 pub mod evaluation;
 mod events;
 mod experiments;
+mod float_text;
 mod hashing;
 mod json_checked;
 mod json_path;

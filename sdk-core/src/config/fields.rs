@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::diagnostics::{Diagnostics, Severity};
 use crate::context::json_type_name;
+use crate::float_text::Plain;
 use crate::json_path;
 
 /// The object at `path`, or an error diagnostic.
@@ -83,7 +84,7 @@ pub(crate) fn opt_number_in(
             _ => {
                 diags.error(
                     &json_path::key(path, key),
-                    format!("must be a number from {min} to {max}"),
+                    format!("must be a number from {} to {}", Plain(min), Plain(max)),
                 );
                 Err(())
             }

@@ -397,7 +397,7 @@ impl Parser<'_> {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     escaped = true;
-                    // The escaped byte is checked by serde_json below; skipping it here only
+                    // The escaped byte is checked by `unescape` below; skipping it here only
                     // keeps `\"` from ending the string.
                     i += 2;
                 }
@@ -415,7 +415,10 @@ impl Parser<'_> {
         self.pos = i + 1;
         let token = self.text.get(start..=i).unwrap_or_default();
         if escaped {
-            serde_json::from_str(token).map_err(|_| Failure::Syntax("invalid escape", start))
+            let inner = token
+                .get(1..token.len().saturating_sub(1))
+                .unwrap_or_default();
+            unescape(inner).ok_or(Failure::Syntax("invalid escape", start))
         } else {
             // No escape: the text between the quotes is the string.
             Ok(token
@@ -493,11 +496,89 @@ impl Parser<'_> {
                 }
             }
         }
-        match token.parse::<f64>().ok().and_then(Number::from_f64) {
+        match number(token) {
             Some(n) => Ok(Value::Number(n)),
             None => Err(Failure::Syntax("number out of range", start)),
         }
     }
+}
+
+/// A JSON number literal (the whole of `token`) as serde_json reads it: a `u64`, an `i64` or
+/// the correctly rounded, finite `f64` (`None` past the `f64` range). serde_json's reader
+/// rather than `str::parse::<f64>`, which rounds the same but is a second float parser in the
+/// wasm builds (about 4 KB of code and its power-of-five tables).
+pub(crate) fn number(token: &str) -> Option<Number> {
+    match serde_json::from_str::<Value>(token) {
+        Ok(Value::Number(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// The text of a JSON string's contents (between the quotes, control characters already
+/// rejected) with its escapes decoded; `None` for an escape serde_json rejects: an unknown one,
+/// a `\u` without four hex digits, or a UTF-16 surrogate that is not a leading one followed by
+/// a trailing one. Decoded here rather than by `serde_json::from_str::<String>`: that path
+/// also links serde's type-mismatch errors, whose float text pulls std's float formatter (about
+/// 14 KB) into the wasm builds.
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(rest.get(..at)?);
+        let mut bytes = rest.get(at + 1..)?.bytes();
+        let decoded = match bytes.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex4(rest.get(at + 2..)?)?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A leading surrogate: a `\u` trailing one must follow.
+                        let trail = rest.get(at + 6..)?.strip_prefix("\\u")?;
+                        let low = hex4(trail)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        rest = rest.get(at + 12..)?;
+                        out.push(char::from_u32(
+                            0x1_0000
+                                + ((u32::from(unit) - 0xD800) << 10)
+                                + (u32::from(low) - 0xDC00),
+                        )?);
+                        continue;
+                    }
+                    // Any other code unit is a character of its own (a trailing surrogate
+                    // alone is not one).
+                    _ => {
+                        rest = rest.get(at + 6..)?;
+                        out.push(char::from_u32(u32::from(unit))?);
+                        continue;
+                    }
+                }
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+        rest = rest.get(at + 2..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The UTF-16 code unit written as the first four bytes of `text`, four hex digits of either
+/// case.
+fn hex4(text: &str) -> Option<u16> {
+    let digits = text.as_bytes().get(..4)?;
+    digits.iter().try_fold(0u16, |unit, &byte| {
+        let digit = char::from(byte).to_digit(16)?;
+        Some((unit << 4) | u16::try_from(digit).ok()?)
+    })
 }
 
 #[cfg(test)]

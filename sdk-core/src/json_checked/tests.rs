@@ -262,3 +262,68 @@ fn agrees_with_serde_json_on_mutated_documents() {
         "too few accepted inputs to compare: {accepted}"
     );
 }
+
+#[test]
+fn decodes_escapes_as_serde_json_does() {
+    // Strings built from escape fragments (good and bad ones, surrogates alone, in pairs and in
+    // wrong pairs), deterministic: the same refusals and the same text as serde_json's decoder.
+    const FRAGMENTS: [&str; 24] = [
+        "a",
+        "é",
+        "🎉",
+        "\\\\",
+        "\\\"",
+        "\\/",
+        "\\b",
+        "\\f",
+        "\\n",
+        "\\r",
+        "\\t",
+        "\\u0041",
+        "\\u00e9",
+        "\\u00E9",
+        "\\u0000",
+        "\\ud83d",
+        "\\uDE00",
+        "\\ude00",
+        "\\uD800\\uDC00",
+        "\\u12",
+        "\\x",
+        "\\uzzzz",
+        "\\uDBFF\\uDFFF",
+        "\\u",
+    ];
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..20_000 {
+        let mut text = String::from("\"");
+        for _ in 0..1 + next(5) {
+            text.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
+        }
+        text.push('"');
+        match (
+            serde_json::from_str::<Value>(&text),
+            parse_checked(&text, MAX_DEPTH),
+        ) {
+            (Ok(expected), Ok(got)) => {
+                accepted += 1;
+                assert_eq!(got.value, expected, "{text}");
+            }
+            (Err(_), Err(error)) => {
+                rejected += 1;
+                assert_eq!(error.kind(), ErrorKind::InvalidJson, "{text}");
+            }
+            (expected, got) => panic!("{text}: serde_json {expected:?}, checked {got:?}"),
+        }
+    }
+    assert!(
+        accepted > 1_000 && rejected > 1_000,
+        "{accepted} accepted, {rejected} rejected"
+    );
+}

@@ -12,6 +12,7 @@ use super::read::{self, Path, Res};
 use super::scorer::{with_buffer, Scorer};
 use crate::bucketing::{normalize_unit, policy_draw};
 use crate::context::{json_type_name, Context};
+use crate::float_text::Plain;
 use crate::hashing::{fast_map, FastMap};
 use crate::limits::Limits;
 
@@ -444,7 +445,9 @@ impl Bundle {
                 let key = self.actions.get(a).map_or("", |action| &*action.key);
                 return Err(expected_path.index(a).error(format!(
                     "self-check vector {i} fails: the bundle gives action {a} ({key:?}) \
-                     probability {got}, the vector says {want}"
+                     probability {}, the vector says {}",
+                    Plain(*got),
+                    Plain(*want)
                 )));
             }
         }

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use super::read::{self, Path, Res};
+use crate::float_text::Plain;
 
 /// Most actions in a bundle; the eligible set is a bitset of this many bits.
 pub(crate) const MAX_ACTIONS: usize = 256;
@@ -104,7 +105,9 @@ impl Exploration {
                 let gamma_path = at.key("gamma");
                 let gamma = read::number(gamma, gamma_path)?;
                 if gamma < 0.0 {
-                    return Err(gamma_path.error(format!("must be 0 or more, not {gamma}")));
+                    return Err(
+                        gamma_path.error(format!("must be 0 or more, not {}", Plain(gamma)))
+                    );
                 }
                 Ok(Exploration::Igw {
                     gamma,

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::error::BundleError;
 use crate::context::json_type_name;
+use crate::float_text::Plain;
 use crate::json_path;
 
 /// Where a value sits in the bundle: a chain of keys and indexes from the root.
@@ -127,7 +128,12 @@ pub(crate) fn number_in(value: &Value, path: Path<'_>, min: f64, max: f64) -> Re
     if (min..=max).contains(&x) {
         Ok(x)
     } else {
-        Err(path.error(format!("must be from {min} to {max}, not {x}")))
+        Err(path.error(format!(
+            "must be from {} to {}, not {}",
+            Plain(min),
+            Plain(max),
+            Plain(x)
+        )))
     }
 }
 
@@ -137,7 +143,7 @@ pub(crate) fn positive(value: &Value, path: Path<'_>) -> Res<f64> {
     if x > 0.0 {
         Ok(x)
     } else {
-        Err(path.error(format!("must be greater than 0, not {x}")))
+        Err(path.error(format!("must be greater than 0, not {}", Plain(x))))
     }
 }
 

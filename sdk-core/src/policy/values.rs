@@ -1,13 +1,25 @@
 //! Context values as features read them: numbers written as strings and integer codes, with
 //! one grammar every language shares (not each language's own number parser).
 
+use crate::json_checked;
+
 /// An integer code written as decimal digits (`-?[0-9]+`), as a number.
 pub(crate) fn integer_code(text: &str) -> Option<f64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    // Below 2^64 the integer converts with the same rounding as the decimal text would parse.
+    let magnitude = match digits.parse::<u64>() {
+        Ok(n) => n as f64,
+        // Longer: the JSON number reader, without the leading zeros JSON does not allow.
+        Err(_) => json_checked::number(digits.trim_start_matches('0'))?.as_f64()?,
+    };
+    Some(if digits.len() < text.len() {
+        -magnitude
+    } else {
+        magnitude
+    })
 }
 
 /// A string holding exactly a JSON number literal, as a finite f64. Stricter than
@@ -46,7 +58,10 @@ pub(crate) fn parse_json_number(text: &str) -> Option<f64> {
     if i != bytes.len() {
         return None;
     }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    // Exactly a JSON number: serde_json's reader rounds it as `str::parse` would.
+    json_checked::number(text)
+        .and_then(|n| n.as_f64())
+        .filter(|v| v.is_finite())
 }
 
 #[cfg(test)]
@@ -71,6 +86,45 @@ mod tests {
         assert_eq!(integer_code("-12"), Some(-12.0));
         for bad in ["", "-", "+7", "7.0", "x", "1e3"] {
             assert_eq!(integer_code(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_those_of_rusts_float_parser() {
+        // Bit for bit, -0 included: the JSON reader and `str::parse::<f64>` round alike.
+        let mut state: u64 = 0x853C_49E6_748F_EA9B;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut texts: Vec<String> = ["0", "-0", "000", "-007", "18446744073709551615"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for _ in 0..20_000 {
+            let (a, b) = (next(), next());
+            texts.push(format!("{}{}", a, b % 1_000_000_000_000));
+            texts.push(format!("-00{a}{b}{a}"));
+            texts.push(format!(
+                "{}.{}e{}",
+                a % 1000,
+                b,
+                i64::try_from(a % 700).unwrap() - 350
+            ));
+            texts.push(format!("-{}e-{}", b, a % 400));
+            texts.push(format!("0.{a}{b}"));
+        }
+        for text in &texts {
+            let expected = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            let got = if digits.bytes().all(|b| b.is_ascii_digit()) {
+                integer_code(text)
+            } else {
+                parse_json_number(text)
+            };
+            assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{text}");
         }
     }
 }

@@ -9,6 +9,7 @@ use super::{Entry, Payload, PAYLOAD_VERSION};
 use crate::context::{json_type_name, AttributesBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::evaluation::{ErrorCode, Message, Outcome, OutcomeDecision, Reason};
+use crate::float_text::Plain;
 use crate::hashing::{fast_map, FastMap};
 use crate::limits::Limits;
 use crate::policy::MAX_ACTIONS;
@@ -314,7 +315,9 @@ impl Builder {
         let sum: f64 = probabilities.iter().sum();
         if (sum - 1.0).abs() > SUM_TOLERANCE {
             return Err(format!(
-                "{at}.probabilities: must sum to 1 (within {SUM_TOLERANCE}), not {sum}"
+                "{at}.probabilities: must sum to 1 (within {}), not {}",
+                Plain(SUM_TOLERANCE),
+                Plain(sum)
             ));
         }
         let action = map

@@ -11,6 +11,7 @@ use serde_json::{Map, Number, Value};
 
 use super::budget::{bytes_units, Budget, ELEMENT, FAST_BYTES};
 use super::{EvalError, EvalErrorKind};
+use crate::float_text::Shortest;
 
 impl EvalError {
     pub(crate) fn nan() -> Self {
@@ -253,15 +254,15 @@ pub(crate) fn push_js_f64(out: &mut String, f: f64) {
     if f < 0.0 {
         out.push('-');
     }
-    // `{:e}` prints the shortest digits that round-trip: "1.2345e3", "1e21", "5e-7".
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exponent: i64 = exponent.parse().unwrap_or(0);
+    // The shortest digits that round-trip, `f = 0.digits × 10^n` (finite and non-zero here).
+    let Some(shortest) = Shortest::of(f) else {
+        return;
+    };
+    let digits = shortest.digits();
     let k = i64::try_from(digits.len()).unwrap_or(i64::MAX);
-    let n = exponent + 1;
+    let n = i64::from(shortest.point());
     if k <= n && n <= 21 {
-        out.push_str(&digits);
+        out.push_str(digits);
         for _ in k..n {
             out.push('0');
         }
@@ -276,7 +277,7 @@ pub(crate) fn push_js_f64(out: &mut String, f: f64) {
         for _ in n..0 {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let mut chars = digits.chars();
         if let Some(first) = chars.next() {
