@@ -122,8 +122,7 @@ struct InputBuffers {
 }
 
 impl InputBuffers {
-    /// The first `numbers` pairs' numbers and `text_bytes` bytes of text, as `evaluateInput`
-    /// was told JS wrote them.
+    /// The first `numbers` numbers and `text_bytes` bytes of text, as JS wrote them.
     fn read(&self, numbers: usize, text_bytes: usize) -> Result<(&[f64], &str), WasmError> {
         let numbers = self
             .numbers
@@ -135,6 +134,24 @@ impl InputBuffers {
             .ok_or_else(|| malformed("more text than the input buffer holds"))?;
         let text = std::str::from_utf8(text).map_err(|_| malformed("the text is not UTF-8"))?;
         Ok((numbers, text))
+    }
+
+    /// Fills `ctx` from the typed attributes JS wrote (`numbers` numbers, `text_bytes` bytes
+    /// of text), or from `ctx_json` when given (for snapshots that read the whole context).
+    fn fill(
+        &self,
+        ctx: &mut Context,
+        snapshot: &Snapshot,
+        (numbers, text_bytes): (u32, u32),
+        ctx_json: Option<&str>,
+    ) -> Result<(), WasmError> {
+        match ctx_json {
+            Some(json) => crate::context::from_json(ctx, json),
+            None => {
+                let (numbers, text) = self.read(numbers as usize, text_bytes as usize)?;
+                crate::context::fill(ctx, snapshot.attributes(), numbers, text)
+            }
+        }
     }
 }
 
@@ -167,30 +184,6 @@ impl Output {
         self.message = Some(error.message.clone());
         self.decision = None;
         outcome::encode_error(flag, code, &mut self.out[..]);
-    }
-}
-
-/// How a context arrives: typed attributes, or the whole context as JSON text.
-enum Input<'a> {
-    Typed(&'a [f64], &'a str),
-    Json(&'a str),
-}
-
-impl Input<'_> {
-    fn fill(&self, ctx: &mut Context, snapshot: &Snapshot) -> Result<(), WasmError> {
-        match self {
-            Input::Typed(numbers, strings) => {
-                crate::context::fill(ctx, snapshot.attributes(), numbers, strings)
-            }
-            Input::Json(json) => crate::context::from_json(ctx, json),
-        }
-    }
-}
-
-fn input<'a>(numbers: &'a [f64], strings: &'a str, ctx_json: &'a Option<String>) -> Input<'a> {
-    match ctx_json {
-        Some(json) => Input::Json(json),
-        None => Input::Typed(numbers, strings),
     }
 }
 
@@ -322,10 +315,7 @@ impl WasmClient {
         let snapshot = Arc::clone(&self.snapshot);
         let filled = self
             .input
-            .read(numbers as usize, text_bytes as usize)
-            .and_then(|(numbers, text)| {
-                crate::context::fill(&mut self.ctx, snapshot.attributes(), numbers, text)
-            });
+            .fill(&mut self.ctx, &snapshot, (numbers, text_bytes), None);
         if let Err(error) = filled {
             return self.output.encode_context_error(Some(flag), &error);
         }
@@ -339,28 +329,46 @@ impl WasmClient {
         self.output.encode(&snapshot, &outcome);
     }
 
-    /// Dynamic context, every option: a flag by key (also one the snapshot lacks), the whole
-    /// context as JSON text (`ctx_json`, for snapshots that read the whole context), a
-    /// decision key and eligible actions for policies. Writes the outcome as `evaluate`.
+    /// Dynamic context, every option: a flag by key (also one the snapshot lacks), the
+    /// context in the input buffers or as JSON text (`ctx_json`, for snapshots that read the
+    /// whole context), a decision key and eligible actions for policies. Writes the outcome as
+    /// `evaluateInput`.
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = evaluateWith)]
     pub fn evaluate_with(
         &mut self,
         key: &str,
         type_code: u32,
-        numbers: &[f64],
-        strings: &str,
+        numbers: u32,
+        text_bytes: u32,
         ctx_json: Option<String>,
         decision_key: Option<String>,
         eligible: Option<Vec<String>>,
     ) {
         let snapshot = Arc::clone(&self.snapshot);
+        let filled = self.input.fill(
+            &mut self.ctx,
+            &snapshot,
+            (numbers, text_bytes),
+            ctx_json.as_deref(),
+        );
+        if let Err(error) = filled {
+            return self
+                .output
+                .encode_context_error(snapshot.flag_index(key), &error);
+        }
         let eligible: Option<Vec<&str>> = eligible
             .as_ref()
             .map(|keys| keys.iter().map(String::as_str).collect());
-        let options = options(&decision_key, &eligible);
-        let input = input(numbers, strings, &ctx_json);
-        self.run(&snapshot, key, type_code, &input, &options);
+        let reader = Reader::new(&self.client, Arc::clone(&snapshot));
+        let details = reader.evaluate_with(
+            key,
+            &self.ctx,
+            &serde_json::Value::Null,
+            flag_type(type_code),
+            &options(&decision_key, &eligible),
+        );
+        self.output.encode(&snapshot, details.outcome());
     }
 
     /// Static context: evaluates every flag of the current snapshot for the typed attributes
@@ -372,14 +380,19 @@ impl WasmClient {
     #[wasm_bindgen(js_name = setContext)]
     pub fn set_context(
         &mut self,
-        numbers: &[f64],
-        strings: &str,
+        numbers: u32,
+        text_bytes: u32,
         ctx_json: Option<String>,
     ) -> Result<u32, JsValue> {
         let snapshot = Arc::clone(&self.snapshot);
         // Filled into the dynamic path's context (refilled on every use) and swapped in on
         // success, so both keep their storage and a failure leaves the static context as it was.
-        input(numbers, strings, &ctx_json).fill(&mut self.ctx, &snapshot)?;
+        self.input.fill(
+            &mut self.ctx,
+            &snapshot,
+            (numbers, text_bytes),
+            ctx_json.as_deref(),
+        )?;
         let reader = Reader::new(&self.client, Arc::clone(&snapshot));
         reader.evaluate_all(&self.ctx, &EvalOptions::default(), &mut self.outcomes);
         self.static_out.clear();
@@ -458,14 +471,19 @@ impl WasmClient {
     /// Throws a `TandemError`: `NOT_READY` before a config is loaded, or a context error.
     pub fn precompute(
         &mut self,
-        numbers: &[f64],
-        strings: &str,
+        numbers: u32,
+        text_bytes: u32,
         ctx_json: Option<String>,
         decision_key: Option<String>,
         eligible: Option<Vec<String>>,
     ) -> Result<Vec<u8>, JsValue> {
         let snapshot = Arc::clone(&self.snapshot);
-        input(numbers, strings, &ctx_json).fill(&mut self.ctx, &snapshot)?;
+        self.input.fill(
+            &mut self.ctx,
+            &snapshot,
+            (numbers, text_bytes),
+            ctx_json.as_deref(),
+        )?;
         let eligible: Option<Vec<&str>> = eligible
             .as_ref()
             .map(|keys| keys.iter().map(String::as_str).collect());
@@ -537,32 +555,5 @@ impl WasmClient {
     pub fn import_sticky(&self, snapshot: &str) -> Result<u32, JsValue> {
         let held = js_result(self.client.import_sticky(snapshot))?;
         Ok(u32::try_from(held).unwrap_or(u32::MAX))
-    }
-}
-
-impl WasmClient {
-    /// One flag on the dynamic path: fill the context, evaluate, log, encode.
-    fn run(
-        &mut self,
-        snapshot: &Arc<Snapshot>,
-        key: &str,
-        type_code: u32,
-        input: &Input<'_>,
-        options: &EvalOptions<'_>,
-    ) {
-        if let Err(error) = input.fill(&mut self.ctx, snapshot) {
-            return self
-                .output
-                .encode_context_error(snapshot.flag_index(key), &error);
-        }
-        let reader = Reader::new(&self.client, Arc::clone(snapshot));
-        let details = reader.evaluate_with(
-            key,
-            &self.ctx,
-            &serde_json::Value::Null,
-            flag_type(type_code),
-            options,
-        );
-        self.output.encode(snapshot, details.outcome());
     }
 }

@@ -1,8 +1,9 @@
 //! The typed-attribute encoding of a context (DESIGN §7, "Contexts"): the JS side walks its
 //! context object along the snapshot's attribute paths ([`tandem::Snapshot::attributes`]) and
-//! writes one `(tag, number)` pair per attribute into a `Float64Array`, with every string
-//! value concatenated into one JS string. One crossing carries the whole context, with no JSON
-//! text unless a value is itself an object or an array.
+//! writes one `(tag, number)` pair per attribute, and every string value after the previous
+//! one as UTF-8, straight into the client's input buffers in wasm memory (`reserveInput`). The
+//! call that follows passes only the two lengths, with no JSON text unless a value is itself an
+//! object or an array.
 //!
 //! | tag | value | number |
 //! |---:|---|---|

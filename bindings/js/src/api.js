@@ -1,7 +1,7 @@
 // The JS API over one wasm build (full or client): `init`, `Client`, `PolicyBundle` and the
 // bucketing functions. `full.js` and `client.js` bind it to their build's glue.
 import { ERROR_CODES, TYPE_CODES, errorCodeName, reasonName } from './codes.js';
-import { wholeContext } from './context.js';
+import { InputBuffers, wholeContext } from './context.js';
 import { rethrowing } from './errors.js';
 import { Tables } from './tables.js';
 
@@ -49,8 +49,6 @@ function typeCode(options, value) {
   if (code === undefined) throw new TypeError(`unknown type ${JSON.stringify(name)}`);
   return code;
 }
-
-const utf8 = new TextEncoder();
 
 function isNode() {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof Deno === 'undefined';
@@ -130,10 +128,7 @@ export function createApi(glue, wasmUrl) {
       );
       this._outPtr = this._w.outPtr();
       this._out = null;
-      // The input buffers in wasm memory (`_writeInput`): capacities and views.
-      this._inNumbers = 0;
-      this._inBytes = 0;
-      this._inView = null;
+      this._input = new InputBuffers(this._w, () => started().memory);
       this._tables = null;
       this._static = null;
       this._refresh();
@@ -281,8 +276,8 @@ export function createApi(glue, wasmUrl) {
         options?.decisionKey === undefined &&
         options?.eligible === undefined
       ) {
-        const bytes = this._writeInput(t.encoder.numbers, t.encoder.encode(ctx));
-        this._w.evaluateInput(flag, type, t.encoder.numbers.length, bytes);
+        const bytes = t.encoder.encode(ctx, this._input);
+        this._w.evaluateInput(flag, type, t.attributes.length * 2, bytes);
       } else {
         this._evaluateWith(t, String(flagKey), type, ctx, options);
       }
@@ -290,71 +285,26 @@ export function createApi(glue, wasmUrl) {
     }
 
     /**
-     * Writes typed attributes into the client's input buffers in wasm memory (numbers as they
-     * are, strings as UTF-8) and returns the text's byte length: the hot path then passes only
-     * integers, where wasm-bindgen would allocate, copy and free an array and a string per call.
+     * Writes `ctx` for the tables `t` and returns the arguments that start every export taking
+     * a context: the count of input numbers, the input text's byte length, and the whole
+     * context as JSON text for snapshots that read all of it (then the input is not read).
      */
-    _writeInput(numbers, strings) {
-      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-      const maxBytes = strings.length * 3;
-      if (numbers.length > this._inNumbers || maxBytes > this._inBytes) {
-        this._inNumbers = Math.max(numbers.length, this._inNumbers);
-        this._inBytes = Math.max(maxBytes, 2 * this._inBytes, 256);
-        this._w.reserveInput(this._inNumbers, this._inBytes);
-        this._inView = null;
-      }
-      let view = this._inView;
-      // A view of a grown memory is detached (length 0): take new ones.
-      if (view === null || view.bytes.length === 0) {
-        const buffer = started().memory.buffer;
-        view = this._inView = {
-          numbers: new Float64Array(buffer, this._w.inputNumbersPtr(), this._inNumbers),
-          bytes: new Uint8Array(buffer, this._w.inputTextPtr(), this._inBytes),
-        };
-      }
-      view.numbers.set(numbers);
-      const bytes = view.bytes;
-      let n = 0;
-      for (; n < strings.length; n++) {
-        const unit = strings.charCodeAt(n);
-        if (unit > 0x7f) break;
-        bytes[n] = unit;
-      }
-      if (n === strings.length) return n;
-      return n + utf8.encodeInto(strings.slice(n), bytes.subarray(n)).written;
+    _context(t, ctx) {
+      if (t.readsWholeContext) return [0, 0, wholeContext(ctx)];
+      return [t.attributes.length * 2, t.encoder.encode(ctx, this._input), undefined];
     }
 
     _evaluateWith(t, key, type, ctx, options) {
-      let strings = '';
-      let json;
-      if (t.readsWholeContext) json = wholeContext(ctx);
-      else strings = t.encoder.encode(ctx);
-      this._w.evaluateWith(
-        key,
-        type,
-        t.encoder.numbers,
-        strings,
-        json,
-        options?.decisionKey,
-        options?.eligible,
-      );
+      const [numbers, bytes, json] = this._context(t, ctx);
+      this._w.evaluateWith(key, type, numbers, bytes, json, options?.decisionKey, options?.eligible);
     }
 
     /** One user's precomputed payload as UTF-8 JSON bytes (a `Response` body as it is). */
     precompute(ctx, options) {
       const t = this._tables;
-      let strings = '';
-      let json;
-      if (t.readsWholeContext) json = wholeContext(ctx);
-      else strings = t.encoder.encode(ctx);
+      const [numbers, bytes, json] = this._context(t, ctx);
       return rethrowing(() =>
-        this._w.precompute(
-          t.encoder.numbers,
-          strings,
-          json,
-          options?.decisionKey,
-          options?.eligible,
-        ),
+        this._w.precompute(numbers, bytes, json, options?.decisionKey, options?.eligible),
       );
     }
 
@@ -366,11 +316,8 @@ export function createApi(glue, wasmUrl) {
      */
     setContext(ctx = {}) {
       const t = this._tables;
-      let strings = '';
-      let json;
-      if (t.readsWholeContext) json = wholeContext(ctx);
-      else strings = t.encoder.encode(ctx);
-      const n = rethrowing(() => this._w.setContext(t.encoder.numbers, strings, json));
+      const [numbers, bytes, json] = this._context(t, ctx);
+      const n = rethrowing(() => this._w.setContext(numbers, bytes, json));
       // The outcomes and the read cache keep their storage from one context to the next
       // (copying into a new typed array costs V8 about ten times a `set`); a new stamp empties
       // the cache.

@@ -1,6 +1,8 @@
-// Writes a JS context object as the typed attributes of a snapshot (sdk-wasm `context`): one
-// `(tag, number)` pair per attribute path in a reused Float64Array, every string value
-// concatenated into one string. No JSON text unless an attribute's value is an object or array.
+// Writes a JS context object as the typed attributes of a snapshot (sdk-wasm `context`) straight
+// into a client's input buffers in wasm memory: one `(tag, number)` pair per attribute path, and
+// every string value after the previous one as UTF-8. No JSON text unless an attribute's value is
+// an object or array, and nothing copied through wasm-bindgen's argument conversions (each an
+// allocation, a copy and a free per call).
 // Paths follow JSON Logic `var` (the core's one resolver): own properties of objects, and
 // canonical decimal indexes of arrays.
 
@@ -14,6 +16,7 @@ const TAG_STRING = 6;
 const TAG_JSON = 7;
 
 const hasOwn = Object.prototype.hasOwnProperty;
+const utf8 = new TextEncoder();
 const INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 /** The value at `path` in `ctx`, `undefined` when absent. */
@@ -43,19 +46,67 @@ function jsonText(value) {
 }
 
 /**
- * An encoder for one attribute table. `encode(ctx)` fills `numbers` and returns the strings;
- * the Float64Array is reused across calls (the wasm copies it during the call).
+ * A client's input buffers in wasm memory (sdk-wasm `reserveInput`, `inputNumbersPtr`,
+ * `inputTextPtr`), with views that are taken again when the buffers move or the memory grows.
  */
+export class InputBuffers {
+  constructor(client, memory) {
+    this.client = client;
+    this.memory = memory;
+    this.numberCapacity = 0;
+    this.textCapacity = 0;
+    this.numbers = null;
+    this.text = null;
+  }
+
+  /** Makes room for `numbers` numbers and `textBytes` bytes (written content is kept). */
+  reserve(numbers, textBytes) {
+    if (numbers > this.numberCapacity || textBytes > this.textCapacity) {
+      this.numberCapacity = Math.max(numbers, this.numberCapacity);
+      this.textCapacity = Math.max(textBytes, 2 * this.textCapacity, 256);
+      this.client.reserveInput(this.numberCapacity, this.textCapacity);
+      this.text = null;
+    }
+    // A view of a grown memory is detached (length 0).
+    if (this.text === null || this.text.length === 0) {
+      const buffer = this.memory().buffer;
+      this.numbers = new Float64Array(buffer, this.client.inputNumbersPtr(), this.numberCapacity);
+      this.text = new Uint8Array(buffer, this.client.inputTextPtr(), this.textCapacity);
+    }
+  }
+
+  /** Writes `value` as UTF-8 at byte `at`; returns the end. */
+  writeText(value, at) {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const end = at + value.length * 3;
+    if (end > this.textCapacity) this.reserve(0, end);
+    const text = this.text;
+    let n = 0;
+    for (; n < value.length; n++) {
+      const unit = value.charCodeAt(n);
+      if (unit > 0x7f) break;
+      text[at + n] = unit;
+    }
+    if (n === value.length) return at + n;
+    return at + n + utf8.encodeInto(value.slice(n), text.subarray(at + n)).written;
+  }
+}
+
+/** An encoder for one attribute table. */
 export class ContextEncoder {
   constructor(attributes) {
     this.paths = attributes;
     this.single = attributes.map((p) => (p.length === 1 ? p[0] : null));
-    this.numbers = new Float64Array(attributes.length * 2);
   }
 
-  encode(ctx) {
-    const { paths, single, numbers } = this;
-    let strings = '';
+  /**
+   * Writes `ctx` into `input` (an {@link InputBuffers}); returns the text's byte length. The
+   * numbers are the first `2 × paths.length` of the input's.
+   */
+  encode(ctx, input) {
+    const { paths, single } = this;
+    input.reserve(paths.length * 2, 0);
+    let offset = 0;
     const object = ctx !== null && typeof ctx === 'object';
     for (let i = 0, j = 0; i < paths.length; i++, j += 2) {
       const name = single[i];
@@ -63,54 +114,50 @@ export class ContextEncoder {
       if (!object) value = undefined;
       else if (name !== null) value = hasOwn.call(ctx, name) ? ctx[name] : undefined;
       else value = at(ctx, paths[i]);
+      let tag = TAG_ABSENT;
+      let number = 0;
+      let text;
       switch (typeof value) {
         case 'string':
-          numbers[j] = TAG_STRING;
-          numbers[j + 1] = value.length;
-          strings += value;
+          tag = TAG_STRING;
+          text = value;
           break;
         case 'number':
           if (Number.isSafeInteger(value)) {
-            numbers[j] = TAG_INT;
-            numbers[j + 1] = value === 0 ? 0 : value;
+            tag = TAG_INT;
+            number = value === 0 ? 0 : value;
           } else {
-            numbers[j] = TAG_NUMBER;
-            numbers[j + 1] = value;
+            tag = TAG_NUMBER;
+            number = value;
           }
           break;
         case 'boolean':
-          numbers[j] = value ? TAG_TRUE : TAG_FALSE;
-          numbers[j + 1] = 0;
+          tag = value ? TAG_TRUE : TAG_FALSE;
           break;
-        case 'bigint': {
-          const text = value.toString();
-          numbers[j] = TAG_JSON;
-          numbers[j + 1] = text.length;
-          strings += text;
+        case 'bigint':
+          tag = TAG_JSON;
+          text = value.toString();
           break;
-        }
-        case 'object': {
+        case 'object':
           if (value === null) {
-            numbers[j] = TAG_NULL;
-            numbers[j + 1] = 0;
-            break;
-          }
-          const text = value instanceof Date ? JSON.stringify(value.toISOString()) : jsonText(value);
-          if (text === undefined) {
-            numbers[j] = TAG_ABSENT;
+            tag = TAG_NULL;
           } else {
-            numbers[j] = TAG_JSON;
-            numbers[j + 1] = text.length;
-            strings += text;
+            text = value instanceof Date ? JSON.stringify(value.toISOString()) : jsonText(value);
+            if (text !== undefined) tag = TAG_JSON;
           }
           break;
-        }
         default:
-          numbers[j] = TAG_ABSENT;
-          numbers[j + 1] = 0;
       }
+      if (text !== undefined) {
+        // The length in UTF-16 code units, as the decoder measures it.
+        number = text.length;
+        offset = input.writeText(text, offset);
+      }
+      // `input.numbers` read after the text: writing it may have moved the buffers.
+      input.numbers[j] = tag;
+      input.numbers[j + 1] = number;
     }
-    return strings;
+    return offset;
   }
 }
 
