@@ -125,7 +125,9 @@ pub(crate) const fn key_hash_const(key: &[u8]) -> u64 {
 /// Byte equality without a `memcmp` call: the names compared are a few bytes, where the call
 /// costs more than the comparison (a profile showed it at an eighth of a policy decision).
 /// Compares 8-byte words, then the tail.
-#[inline]
+// Always inlined in the wasm build: see `context::entries`.
+#[cfg_attr(target_arch = "wasm32", inline(always))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -143,7 +145,8 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// An 8-byte chunk as one integer (the chunk is always 8 bytes long).
-#[inline]
+#[cfg_attr(target_arch = "wasm32", inline(always))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 fn word(chunk: &[u8]) -> u64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(chunk);

@@ -395,7 +395,9 @@ impl Context {
 
     /// One top-level attribute by name and [`crate::hashing::key_hash`] of the name, as compiled
     /// rules look attributes up.
-    #[inline]
+    // Always inlined in the wasm build: see `context::entries`.
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<&Value> {
         self.position_hashed(name, hash)
             .and_then(|i| self.entries.value(i))
@@ -451,7 +453,8 @@ impl Context {
 
     /// [`Context::position`] of a name whose [`key_hash`] is `hash` (used by the scan of a
     /// small context only).
-    #[inline]
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     fn position_hashed(&self, name: &str, hash: u64) -> Option<usize> {
         if self.entries.len() <= SCAN_MAX {
             self.entries.scan_hashed(name, hash)

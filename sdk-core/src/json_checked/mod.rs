@@ -346,16 +346,16 @@ impl Parser<'_> {
         Failure::Syntax(what, self.pos)
     }
 
-    // `inline(always)` on this and the next two: the parse calls them per byte and per token,
-    // and the size-tuned WebAssembly build (`opt-level = "z"`) otherwise keeps each a call
-    // (an eighth of a 1,000-flag load's time in Node went to these three calls).
-    #[inline(always)]
+    // Inlined in the wasm build, this and the next two: the parse calls them per byte and per
+    // token, and the size-tuned build (`opt-level = "z"`) otherwise keeps each a call (an
+    // eighth of a 1,000-flag load's time in Node went to these three calls).
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
 
     /// Consumes `byte` if it is next.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
     fn eat(&mut self, byte: u8) -> bool {
         let next = self.peek() == Some(byte);
         if next {
@@ -364,7 +364,7 @@ impl Parser<'_> {
         next
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
     fn skip_whitespace(&mut self) {
         let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
         self.pos += rest

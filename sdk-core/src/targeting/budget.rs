@@ -121,7 +121,9 @@ impl Budget {
     }
 
     /// Spends `units`, or empties the budget and fails when fewer are left.
-    #[inline]
+    // Always inlined in the wasm build (charged per node): see `context::entries`.
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn charge(&self, units: u64) -> Result<(), EvalError> {
         let left = self.left.get();
         if units > left {
@@ -133,7 +135,8 @@ impl Budget {
     }
 
     /// Byte-parallel work over `bytes` bytes.
-    #[inline]
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn charge_fast(&self, bytes: usize) -> Result<(), EvalError> {
         self.charge(bytes_units(bytes, FAST_BYTES))
     }

@@ -127,7 +127,8 @@ impl<'s, 'c> Ctx<'s, 'c> {
     }
 
     /// Spends `units` of the evaluation budget.
-    #[inline]
+    #[cfg_attr(target_arch = "wasm32", inline(always))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn charge(&self, units: u64) -> Result<(), EvalError> {
         self.budget.charge(units)
     }
