@@ -132,25 +132,24 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (mut words_a, mut words_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let words_equal = (&mut words_a)
-        .zip(&mut words_b)
-        .all(|(x, y)| word(x) == word(y));
-    words_equal
-        && words_a
-            .remainder()
-            .iter()
-            .zip(words_b.remainder())
-            .all(|(x, y)| x == y)
-}
-
-/// An 8-byte chunk as one integer (the chunk is always 8 bytes long).
-#[cfg_attr(target_arch = "wasm32", inline(always))]
-#[cfg_attr(not(target_arch = "wasm32"), inline)]
-fn word(chunk: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(chunk);
-    u64::from_ne_bytes(bytes)
+    // Indexed loops rather than iterator adapters (`zip`, `all`), which the size-tuned wasm
+    // build keeps as calls.
+    let ((words_a, tail_a), (words_b, tail_b)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (words_a.get(i), words_b.get(i)) {
+        if u64::from_ne_bytes(*x) != u64::from_ne_bytes(*y) {
+            return false;
+        }
+        i += 1;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (tail_a.get(i), tail_b.get(i)) {
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]

@@ -160,7 +160,13 @@ impl Entries {
     #[cfg_attr(target_arch = "wasm32", inline(always))]
     #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(super) fn scan_hashed(&self, name: &str, hash: u64) -> Option<usize> {
-        self.live().iter().position(|e| e.is(name, hash))
+        // A plain loop: the size-tuned wasm build keeps `Iterator::position` as a call.
+        for (position, entry) in self.live().iter().enumerate() {
+            if entry.is(name, hash) {
+                return Some(position);
+            }
+        }
+        None
     }
 
     /// The value slot of `name` (of [`crate::hashing::key_hash`] `hash`) in a context small

@@ -38,13 +38,13 @@ fn finish(mut h: u32, tail: u32, tail_len: u32, total_len: usize) -> u32 {
 /// Mixes the whole 4-byte blocks of `bytes` into `h`; returns the new state and the 0-3 bytes
 /// left over.
 fn blocks(mut h: u32, bytes: &[u8]) -> (u32, &[u8]) {
-    let mut blocks = bytes.chunks_exact(4);
-    for block in &mut blocks {
-        if let [a, b, c, d] = *block {
-            h = mix_h(h, u32::from_le_bytes([a, b, c, d]));
-        }
+    // A loop over a slice of blocks rather than `chunks_exact`, whose iterator the size-tuned
+    // wasm build keeps as calls.
+    let (blocks, rest) = bytes.as_chunks::<4>();
+    for block in blocks {
+        h = mix_h(h, u32::from_le_bytes(*block));
     }
-    (h, blocks.remainder())
+    (h, rest)
 }
 
 /// Up to 4 bytes as a little-endian word.
