@@ -175,6 +175,46 @@ fn evaluate_index_serves_and_logs_the_flag_at_that_index() {
     assert_eq!(not_ready.error_code, Some(ErrorCode::ProviderNotReady));
 }
 
+/// DESIGN §7: the clock is read at most once per evaluation, and only when something needs
+/// the time; a rule that never reads `$flagd` needs none.
+#[test]
+fn the_clock_is_read_only_for_rules_that_may_read_the_time() {
+    let reads = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&reads);
+    let clock = move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Timestamp::from_unix_millis(NOW_MS)
+    };
+    let rule_flag = |rule: Value| {
+        json!({"state": "ENABLED", "variants": {"on": true, "off": false},
+               "defaultVariant": "off", "targeting": rule})
+    };
+    let doc = json!({"flags": {
+        "plain": rule_flag(json!({"if": [{"in": [{"var": "country"}, ["SE"]]}, "on", "off"]})),
+        "split": rule_flag(json!({"fractional": [["on", 1], ["off", 1]]})),
+        "timed": rule_flag(json!({"if": [{">": [{"var": "$flagd.timestamp"}, 1000]}, "on", "off"]})),
+        "computed": rule_flag(json!({"if": [{">": [{"var": {"cat": ["$flagd.", "timestamp"]}}, 1000]},
+                                           "on", "off"]})),
+        "via-ref": rule_flag(json!({"if": [{"$ref": "late"}, "on", "off"]}))
+    }, "$evaluators": {"late": {">": [{"var": "$flagd.timestamp"}, 1000]}}});
+    let client = Client::from_json(&doc.to_string(), clock, 0).unwrap();
+    let c = ctx(json!({"targetingKey": "u1", "country": "SE"}));
+    for (flag, clock_reads, value) in [
+        ("plain", 0, true),
+        ("split", 0, true),
+        ("timed", 1, true),
+        ("computed", 1, true),
+        ("via-ref", 1, true),
+    ] {
+        let before = reads.load(Ordering::Relaxed);
+        let details = client.get_bool(flag, &c, false);
+        assert_eq!(reads.load(Ordering::Relaxed) - before, clock_reads, "{flag}");
+        if flag != "split" {
+            assert_eq!(details.value, value, "{flag}");
+        }
+    }
+}
+
 #[test]
 fn record_read_logs_the_exposure_and_decision_of_what_the_app_reads() {
     let client = client(&shop(0.0, "targetingKey"));

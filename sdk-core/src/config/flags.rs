@@ -34,6 +34,9 @@ pub(crate) struct Flag {
     /// The targeting as a [`Split`] when it is exactly a canonical `fractional`: served
     /// without walking the rule, with the same result.
     pub(crate) split: Option<Split>,
+    /// Whether the targeting may read `$flagd.timestamp`: only then does an evaluation read
+    /// the host clock for it.
+    pub(crate) reads_clock: bool,
     /// Flag-set metadata overlaid with the flag's own, as flagd resolves it.
     pub(crate) metadata: Option<Map<String, Value>>,
     /// Indexes into the config's experiments that name this flag, in config order.
@@ -43,10 +46,14 @@ pub(crate) struct Flag {
 impl Flag {
     /// The index of the variant called `name`.
     pub(crate) fn variant_index(&self, name: &str) -> Option<usize> {
-        // Inline comparison: a `memcmp` call per short name cost more than the comparison.
-        self.variants
-            .iter()
-            .position(|v| same_bytes(v.name.as_bytes(), name.as_bytes()))
+        // Inline comparison: a `memcmp` call per short name cost more than the comparison. A
+        // plain loop: the size-tuned wasm build keeps `Iterator::position` as a call.
+        for (index, variant) in self.variants.iter().enumerate() {
+            if same_bytes(variant.name.as_bytes(), name.as_bytes()) {
+                return Some(index);
+            }
+        }
+        None
     }
 }
 
@@ -106,6 +113,7 @@ pub(crate) fn parse_flag(
         default_variant: default_variant?,
         targeting: targeting?,
         split: None,
+        reads_clock: false,
         metadata,
         experiments: Vec::new(),
     };
@@ -113,6 +121,7 @@ pub(crate) fn parse_flag(
         .targeting
         .as_ref()
         .and_then(|rule| Split::of(rule, |name| flag.variant_index(name)));
+    flag.reads_clock = flag.targeting.as_ref().is_some_and(Rule::reads_environment);
     Some(flag)
 }
 

@@ -197,11 +197,17 @@ fn choose_variant(
             ..Outcome::fallback(Some(index), reason)
         };
     }
-    let now = call.now.get();
+    // The clock only for rules that may read `$flagd.timestamp`, and for experiments (their
+    // schedules and audiences): a host clock read costs as much as a simple rule.
+    let timestamp = if flag.reads_clock || !flag.experiments.is_empty() {
+        call.now.get().unix_seconds()
+    } else {
+        0
+    };
     let flag_key = config.flags.get(index as usize).map_or("", |(k, _)| &**k);
     let env = Env {
         flag_key,
-        timestamp: now.unix_seconds(),
+        timestamp,
     };
     // One budget for all the rules of this flag evaluation — its targeting and every audience
     // it tries — so that no loadable config can make one evaluation run long.

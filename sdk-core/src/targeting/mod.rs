@@ -393,6 +393,12 @@ impl Rule {
         reads::root_paths(&self.root, out)
     }
 
+    /// Whether the rule may read `$flagd` (the flag key or the time): evaluations of rules that
+    /// do not can skip reading the host clock.
+    pub(crate) fn reads_environment(&self) -> bool {
+        reads::reads_environment(&self.root)
+    }
+
     /// [`Rule::root_paths`] into a sink, without building the paths.
     pub(crate) fn visit_root_paths<S: PathSink>(&self, sink: &mut S) -> bool {
         reads::visit_root_paths(&self.root, sink)

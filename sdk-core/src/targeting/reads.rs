@@ -27,6 +27,8 @@ struct Walk<'o, S> {
     /// Evaluators already walked, by address and scope level.
     walked: HashSet<(usize, usize)>,
     unknown: bool,
+    /// Whether some path starts at `$flagd` (the flag key and the evaluation time).
+    environment: bool,
 }
 
 /// Hands every root path of the rule at `root` to `sink`; `true` when the rule also reads
@@ -36,9 +38,28 @@ pub(crate) fn visit_root_paths<S: PathSink>(root: &Node, sink: &mut S) -> bool {
         sink,
         walked: HashSet::new(),
         unknown: false,
+        environment: false,
     };
     walk.node(root, 0);
     walk.unknown
+}
+
+/// Whether the rule at `root` may read `$flagd` (its flag key or the evaluation time): a path
+/// that starts there, or one it cannot name ahead of time.
+pub(crate) fn reads_environment(root: &Node) -> bool {
+    /// Keeps nothing: only the walk's flags are wanted.
+    struct Ignore;
+    impl PathSink for Ignore {
+        fn path<'p>(&mut self, _: impl Iterator<Item = &'p str> + Clone) {}
+    }
+    let mut walk = Walk {
+        sink: &mut Ignore,
+        walked: HashSet::new(),
+        unknown: false,
+        environment: false,
+    };
+    walk.node(root, 0);
+    walk.unknown || walk.environment
 }
 
 /// The paths as owned segments, each once, after those `out` holds already.
@@ -67,7 +88,7 @@ impl<S: PathSink> Walk<'_, S> {
             // The whole data.
             None => self.unknown = true,
             // Resolved from the environment at the root.
-            Some("$flagd") => {}
+            Some("$flagd") => self.environment = true,
             Some(_) => self.sink.path(segments),
         }
     }
