@@ -208,7 +208,11 @@ fn the_clock_is_read_only_for_rules_that_may_read_the_time() {
     ] {
         let before = reads.load(Ordering::Relaxed);
         let details = client.get_bool(flag, &c, false);
-        assert_eq!(reads.load(Ordering::Relaxed) - before, clock_reads, "{flag}");
+        assert_eq!(
+            reads.load(Ordering::Relaxed) - before,
+            clock_reads,
+            "{flag}"
+        );
         if flag != "split" {
             assert_eq!(details.value, value, "{flag}");
         }

@@ -57,14 +57,6 @@ impl Flag {
     }
 }
 
-const KNOWN_FLAG_FIELDS: [&str; 5] = [
-    "state",
-    "variants",
-    "defaultVariant",
-    "targeting",
-    "metadata",
-];
-
 /// Parses one flag. Problems go to `diags`; an error-severity problem makes the caller keep the
 /// flag as broken, so the returned value is only used when none was pushed. The flag's JSON is
 /// taken, not borrowed: variant values move into the flag instead of being copied.
@@ -77,32 +69,45 @@ pub(crate) fn parse_flag(
     extra_fields: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Flag> {
-    let Value::Object(mut fields) = value else {
+    let Value::Object(fields) = value else {
         diags.error(
             path,
             format!("a flag must be an object, not {}", json_type_name(&value)),
         );
         return None;
     };
-    for key in fields.keys() {
-        if !KNOWN_FLAG_FIELDS.contains(&key.as_str()) && !extra_fields.contains(&key.as_str()) {
-            // flagd's schema lets flags carry extra fields, so this is only a warning. Built
-            // only when kept: a flag may have a million of them.
-            diags.push_with(Severity::Warning, || {
-                (
-                    json_path::key(path, key),
-                    "unknown field in a flag (ignored)".to_owned(),
-                )
-            });
-        }
+    // One pass over the fields, each known one taken by name (no hashed look-ups).
+    let [mut state, mut variants, mut default_variant, mut targeting, mut metadata] =
+        [None, None, None, None, None];
+    for (key, value) in fields {
+        let slot = match key.as_str() {
+            "state" => &mut state,
+            "variants" => &mut variants,
+            "defaultVariant" => &mut default_variant,
+            "targeting" => &mut targeting,
+            "metadata" => &mut metadata,
+            other => {
+                if !extra_fields.contains(&other) {
+                    // flagd's schema lets flags carry extra fields, so this is only a warning.
+                    // Built only when kept: a flag may have a million of them.
+                    diags.push_with(Severity::Warning, || {
+                        (
+                            json_path::key(path, &key),
+                            "unknown field in a flag (ignored)".to_owned(),
+                        )
+                    });
+                }
+                continue;
+            }
+        };
+        *slot = Some(value);
     }
-    let state = parse_state(fields.get("state"), path, diags);
-    let variants = parse_variants(fields.remove("variants"), path, limits, diags);
-    let default_variant =
-        parse_default_variant(fields.get("defaultVariant"), &variants, path, diags);
-    let targeting = parse_targeting(fields.get("targeting"), path, rules, diags);
-    let own_metadata = fields
-        .get("metadata")
+    let state = parse_state(state.as_ref(), path, diags);
+    let variants = parse_variants(variants, path, limits, diags);
+    let default_variant = parse_default_variant(default_variant.as_ref(), &variants, path, diags);
+    let targeting = parse_targeting(targeting.as_ref(), path, rules, diags);
+    let own_metadata = metadata
+        .as_ref()
         .and_then(|m| parse_metadata(m, &json_path::key(path, "metadata"), diags));
     let metadata = merge_metadata(set_metadata, own_metadata);
     // The state is checked here; whether a flag is disabled is kept for every flag, broken or
