@@ -174,9 +174,13 @@ pub(crate) fn parse_experiment(
     }
     let audience = match map.get("audience") {
         None | Some(Value::Null) => Some(None),
-        Some(rule @ Value::Object(_)) => {
-            compile_rule(rule, &json_path::key(path, "audience"), evaluators, diags).map(Some)
-        }
+        Some(rule @ Value::Object(_)) => compile_rule(
+            rule,
+            &|| json_path::key(path, "audience"),
+            evaluators,
+            diags,
+        )
+        .map(Some),
         Some(other) => {
             diags.error(
                 &json_path::key(path, "audience"),

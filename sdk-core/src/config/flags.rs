@@ -320,7 +320,7 @@ fn parse_targeting(
     rules: &RuleSet,
     diags: &mut Diagnostics,
 ) -> Option<Option<Rule>> {
-    let path = json_path::key(flag_path, "targeting");
+    let path = || json_path::key(flag_path, "targeting");
     match value {
         // flagd treats an absent, null or empty targeting object as "no targeting".
         None | Some(Value::Null) => Some(None),
@@ -328,7 +328,7 @@ fn parse_targeting(
         Some(rule @ Value::Object(_)) => compile_rule(rule, &path, rules, diags).map(Some),
         Some(other) => {
             diags.error(
-                &path,
+                &path(),
                 format!(
                     "must be a JSON Logic rule (an object), not {}",
                     json_type_name(other)
@@ -339,23 +339,23 @@ fn parse_targeting(
     }
 }
 
-/// Compiles a JSON Logic rule found at `path` against the document's shared `$evaluators`,
-/// turning rule problems into diagnostics.
+/// Compiles a JSON Logic rule found at `path()` against the document's shared `$evaluators`,
+/// turning rule problems into diagnostics. The path is built only for a diagnostic.
 pub(crate) fn compile_rule(
     rule: &Value,
-    path: &str,
+    path: &dyn Fn() -> String,
     rules: &RuleSet,
     diags: &mut Diagnostics,
 ) -> Option<Rule> {
     match rules.compile(rule) {
         Ok(compiled) => {
             for warning in compiled.warnings {
-                diags.violation(&rule_path(path, &warning.path), warning.message);
+                diags.violation(&rule_path(&path(), &warning.path), warning.message);
             }
             Some(compiled.rule)
         }
         Err(problem) => {
-            diags.error(&rule_path(path, &problem.path), problem.message);
+            diags.error(&rule_path(&path(), &problem.path), problem.message);
             None
         }
     }
