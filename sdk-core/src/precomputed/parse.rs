@@ -15,6 +15,7 @@ use crate::limits::Limits;
 use crate::policy::MAX_ACTIONS;
 use crate::snapshot::tables::{
     ActionEntry, ExperimentEntry, FlagEntry, Json, Name, PolicyEntry, Tables, VariantEntry,
+    Variants,
 };
 use crate::snapshot::{Snapshot, Source};
 
@@ -81,6 +82,7 @@ pub(crate) fn parse(json: &str, limits: &Limits, generation: u64) -> Result<Snap
         experiments: fast_map(0),
         holdouts: fast_map(0),
         holdout_names: Vec::new(),
+        variants: Variants::default(),
         policies: fast_map(0),
         max_unit_bytes: limits.max_unit_bytes,
         max_decision_context_bytes: limits.max_decision_context_bytes,
@@ -118,6 +120,8 @@ struct Builder {
     experiments: FastMap<Box<str>, u32>,
     holdouts: FastMap<Box<str>, u32>,
     holdout_names: Vec<Name>,
+    /// The variants, sharing equal names and values.
+    variants: Variants,
     /// `(policyId, version, digest)` → policy index.
     policies: FastMap<PolicyIdentity, u32>,
     max_unit_bytes: usize,
@@ -166,11 +170,7 @@ impl Builder {
         let mut variants = Vec::new();
         let variant = match (value, variant_name) {
             (Some(value), Some(name)) => {
-                variants.push(VariantEntry {
-                    name: Name::new(name),
-                    value: Some(Json::new(value.clone())),
-                    policy: None,
-                });
+                variants.push(self.variants.entry(name, Some(value), None));
                 Some(0)
             }
             _ => None,
@@ -258,11 +258,7 @@ impl Builder {
             None => None,
             Some(arm) if Some(arm) == served => Some(0),
             Some(arm) => {
-                variants.push(VariantEntry {
-                    name: Name::new(arm),
-                    value: None,
-                    policy: None,
-                });
+                variants.push(self.variants.entry(arm, None, None));
                 Some(index(variants.len() - 1)?)
             }
         };

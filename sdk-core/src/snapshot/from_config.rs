@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::tables::{
     merged_metadata, ActionEntry, ExperimentEntry, FlagEntry, Json, Name, PolicyEntry, Tables,
-    VariantEntry,
+    Variants,
 };
 use super::{Snapshot, Source};
 use crate::config::{Config, Entity};
@@ -39,6 +39,7 @@ fn tables(config: &Config) -> Tables {
             policy_index.insert(&**key, i);
         }
     }
+    let mut shared = Variants::default();
     for (key, entity) in &config.flags {
         let entry = match entity {
             Entity::Ready(flag) => FlagEntry {
@@ -46,13 +47,14 @@ fn tables(config: &Config) -> Tables {
                 variants: flag
                     .variants
                     .iter()
-                    .map(|v| VariantEntry {
-                        name: Name::new(&v.name),
-                        value: v.policy.is_none().then(|| Json::new(v.value.clone())),
-                        policy: v
-                            .policy
-                            .as_deref()
-                            .and_then(|p| policy_index.get(p).copied()),
+                    .map(|v| {
+                        shared.entry(
+                            &v.name,
+                            v.policy.is_none().then_some(&v.value),
+                            v.policy
+                                .as_deref()
+                                .and_then(|p| policy_index.get(p).copied()),
+                        )
                     })
                     .collect(),
                 metadata: merged_metadata(flag.metadata.as_ref(), None),
