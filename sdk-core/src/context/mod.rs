@@ -463,11 +463,10 @@ impl Context {
     /// The position of `name` in a large context, through the sorted index (built on first use).
     fn position_sorted(&self, name: &str) -> Option<usize> {
         let sorted = self.sorted.get_or_init(|| {
-            let mut order: Vec<u32> = (0..self.entries.len())
-                .filter_map(|i| u32::try_from(i).ok())
-                .collect();
-            order.sort_by(|&a, &b| self.name_at(a).cmp(self.name_at(b)));
-            order.into()
+            crate::sort::sorted_positions(self.entries.len(), &|a, b| {
+                self.name_at(a).cmp(self.name_at(b))
+            })
+            .into()
         });
         let found = sorted
             .binary_search_by(|&i| self.name_at(i).cmp(name))

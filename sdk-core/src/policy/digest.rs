@@ -109,12 +109,11 @@ fn canonical_bytes(value: &Value, skip: Option<&str>) -> Vec<u8> {
 
 /// The entries of `map` sorted by key bytes (Rust's `str` order), without `skip`.
 fn sorted<'v>(map: &'v Map<String, Value>, skip: Option<&str>) -> Vec<(&'v String, &'v Value)> {
-    let mut entries: Vec<_> = map
+    let entries: Vec<_> = map
         .iter()
         .filter(|(k, _)| Some(k.as_str()) != skip)
         .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    entries
+    crate::sort::sort_by(entries, |a, b| a.0.cmp(b.0))
 }
 
 /// A string, number, boolean or null, as serde_json's compact writer prints it.

@@ -378,7 +378,7 @@ fn category_set(
             })?;
         values.push(value);
     }
-    values.sort_unstable();
+    crate::sort::sort_u32(&mut values, &|a, b| a.cmp(&b));
     values.dedup();
     let at = u32_index(model.categories.len(), &path)?;
     model.categories.push(u32_index(values.len(), &path)?);
