@@ -1,7 +1,8 @@
 //! One sort for the whole core. Every `sort*` call on a new element type or comparator
 //! monomorphises the standard library's sort again (quicksort, small-sort networks, heapsort
 //! fallback: 2–4 KB of wasm each). Sorting `u32` positions with a comparator behind `&dyn`
-//! keeps one copy in the wasm builds, whatever is being sorted.
+//! keeps one copy in the wasm builds, whatever is being sorted. The one exception is the
+//! policy digest's key sort, which bundle loading runs for every object (`policy::digest`).
 
 use std::cmp::Ordering;
 

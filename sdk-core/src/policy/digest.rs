@@ -109,11 +109,14 @@ fn canonical_bytes(value: &Value, skip: Option<&str>) -> Vec<u8> {
 
 /// The entries of `map` sorted by key bytes (Rust's `str` order), without `skip`.
 fn sorted<'v>(map: &'v Map<String, Value>, skip: Option<&str>) -> Vec<(&'v String, &'v Value)> {
-    let entries: Vec<_> = map
+    let mut entries: Vec<_> = map
         .iter()
         .filter(|(k, _)| Some(k.as_str()) != skip)
         .collect();
-    crate::sort::sort_by(entries, |a, b| a.0.cmp(b.0))
+    // Its own sort rather than `crate::sort`: bundle loading runs this for every object, and
+    // the shared sort's positions and indirect comparator made loading a bundle 7% slower.
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
 }
 
 /// A string, number, boolean or null, as serde_json's compact writer prints it.
