@@ -565,7 +565,9 @@ impl Client {
 
     /// The sticky assignments as a compact JSON snapshot for the host to persist.
     pub fn export_sticky(&self) -> String {
-        lock(&self.sticky).export().to_string()
+        // `serde_json::to_string` rather than `Value`'s `Display`: the same text through the one
+        // serializer instantiation (over `Vec<u8>`) the wasm builds already have.
+        serde_json::to_string(&lock(&self.sticky).export()).unwrap_or_default()
     }
 
     /// Restores sticky assignments from a snapshot made by [`Client::export_sticky`], and

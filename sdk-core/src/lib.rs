@@ -78,6 +78,7 @@ pub mod policy;
 mod precomputed;
 mod reader;
 mod snapshot;
+mod sort;
 #[cfg(feature = "config")]
 pub mod targeting;
 

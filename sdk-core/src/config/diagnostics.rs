@@ -76,7 +76,9 @@ pub(crate) struct Diagnostics {
 
 impl Diagnostics {
     pub(crate) fn push(&mut self, severity: Severity, path: &str, message: impl Into<String>) {
-        self.push_with(severity, || (path.to_owned(), message.into()));
+        if self.keeps(severity) {
+            self.add(severity, path.to_owned(), message.into());
+        }
     }
 
     /// Like [`Diagnostics::push`], but builds the path and message only when they are kept, for
@@ -86,13 +88,31 @@ impl Diagnostics {
         severity: Severity,
         make: impl FnOnce() -> (String, String),
     ) {
+        if self.keeps(severity) {
+            let (path, message) = make();
+            self.add(severity, path, message);
+        }
+    }
+
+    // `keeps` and `add` are the non-generic halves of `push` and `push_with`: inlined into
+    // every caller's instantiation they were repeated in the wasm builds.
+
+    /// Whether a problem of `severity` will be kept; counts it as dropped when not.
+    #[inline(never)]
+    fn keeps(&mut self, severity: Severity) -> bool {
         let first_error = severity == Severity::Error && self.first_error.is_none();
         if self.items.len() >= MAX_DIAGNOSTICS && !first_error {
             self.dropped += 1;
             self.dropped_invalid |= severity.is_invalid();
-            return;
+            return false;
         }
-        let (path, message) = make();
+        true
+    }
+
+    /// Records a problem [`Diagnostics::keeps`] kept.
+    #[inline(never)]
+    fn add(&mut self, severity: Severity, path: String, message: String) {
+        let first_error = severity == Severity::Error && self.first_error.is_none();
         let diagnostic = Diagnostic {
             severity,
             path,

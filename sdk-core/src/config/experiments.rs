@@ -458,7 +458,7 @@ pub(crate) fn parse_layer(
             }
         }
     }
-    ranges.sort_by_key(|&(_, start, _)| start);
+    let ranges = crate::sort::sort_by(ranges, |a, b| a.1.cmp(&b.1));
     for pair in ranges.windows(2) {
         if let [(a, _, a_end), (b, b_start, _)] = pair {
             if b_start < a_end {

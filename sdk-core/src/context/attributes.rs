@@ -125,12 +125,12 @@ impl AttributesBuilder {
         self.reads_whole |= rule.visit_root_paths(self);
     }
 
-    pub(crate) fn build(mut self) -> Attributes {
+    pub(crate) fn build(self) -> Attributes {
         // Sorted order puts a path right before the paths inside it.
-        self.paths.sort_unstable();
-        let mut paths: Vec<AttributePath> = Vec::with_capacity(self.paths.len());
+        let sorted = crate::sort::sort_by(self.paths, Path::cmp);
+        let mut paths: Vec<AttributePath> = Vec::with_capacity(sorted.len());
         let mut kept: Option<Path> = None;
-        for path in self.paths {
+        for path in sorted {
             if kept.as_ref().is_some_and(|outer| path.starts_with(outer)) {
                 continue;
             }

@@ -469,17 +469,22 @@ impl Context {
             let mut order: Vec<u32> = (0..self.entries.len())
                 .filter_map(|i| u32::try_from(i).ok())
                 .collect();
-            order.sort_by(|&a, &b| self.name_at(a).cmp(self.name_at(b)));
+            // Names are unique: no ties, so the unstable sort gives the one order. By bytes
+            // (the order of `str`): reading names as text would check their UTF-8 at every
+            // comparison, which the unstable sort makes more of than a stable one.
+            crate::sort::sort_u32(&mut order, &|a, b| {
+                self.name_bytes_at(a).cmp(self.name_bytes_at(b))
+            });
             order.into()
         });
         let found = sorted
-            .binary_search_by(|&i| self.name_at(i).cmp(name))
+            .binary_search_by(|&i| self.name_bytes_at(i).cmp(name.as_bytes()))
             .ok()?;
         sorted.get(found).map(|&i| i as usize)
     }
 
-    fn name_at(&self, index: u32) -> &str {
-        self.entries.name(index as usize)
+    fn name_bytes_at(&self, index: u32) -> &[u8] {
+        self.entries.name_bytes(index as usize)
     }
 
     /// Forgets the derived views (sorted index, whole object) after a change.

@@ -11,7 +11,7 @@ use super::lookup::{Keys, KeysBuilder, Source};
 use super::read::{self, Path, Res};
 use super::scorer::{with_buffer, Scorer};
 use crate::bucketing::{normalize_unit, policy_draw};
-use crate::context::{json_type_name, Context};
+use crate::context::Context;
 use crate::float_text::Plain;
 use crate::hashing::{fast_map, FastMap};
 use crate::limits::Limits;
@@ -132,12 +132,8 @@ impl Bundle {
     /// the content, or a self-check vector the bundle does not reproduce.
     pub fn from_value(bundle: &Value) -> Result<Self, BundleError> {
         let root = Path::Root;
-        let map = read::object(bundle, root, "a policy bundle")?;
-        read::reject_unknown(map, root, &BUNDLE_FIELDS)?;
-        let id = read::text(
-            read::required(map, "id", root, "a non-empty string")?,
-            root.key("id"),
-        )?;
+        let map = read::fields(bundle, root, "a policy bundle", &BUNDLE_FIELDS)?;
+        let id = read::required_text(map, "id", root, "a non-empty string")?;
         let version = parse_version(
             read::required(map, "version", root, "an integer or a string")?,
             root.key("version"),
@@ -153,28 +149,24 @@ impl Bundle {
         let salt = match map.get("salt") {
             None => format!("policy/{id}"),
             Some(Value::String(salt)) => salt.clone(),
-            Some(other) => {
-                return Err(root
-                    .key("salt")
-                    .error(format!("must be a string, not {}", json_type_name(other))))
-            }
+            Some(other) => return Err(read::wrong_type(root.key("salt"), "a string", other)),
         };
         let log_context = match map.get("log_context") {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                return Err(root
-                    .key("log_context")
-                    .error(format!("must be a boolean, not {}", json_type_name(other))))
+                return Err(read::wrong_type(
+                    root.key("log_context"),
+                    "a boolean",
+                    other,
+                ))
             }
         };
         let description = match map.get("description") {
             None => None,
             Some(Value::String(text)) => Some(text.as_str().into()),
             Some(other) => {
-                return Err(root
-                    .key("description")
-                    .error(format!("must be a string, not {}", json_type_name(other))))
+                return Err(read::wrong_type(root.key("description"), "a string", other))
             }
         };
         let mut keys = KeysBuilder::default();
@@ -420,8 +412,12 @@ impl Bundle {
 
     /// Runs self-check vector `i`: its context must give its probabilities within 1e-9.
     fn self_check(&self, vector: &Value, i: usize, path: Path<'_>) -> Res<()> {
-        let map = read::object(vector, path, "a self-check vector")?;
-        read::reject_unknown(map, path, &["context", "probabilities"])?;
+        let map = read::fields(
+            vector,
+            path,
+            "a self-check vector",
+            &["context", "probabilities"],
+        )?;
         let context = read::required(map, "context", path, "the context object")?;
         read::object(context, path.key("context"), "`context`")?;
         let context = Context::from_value(context.clone())
@@ -477,12 +473,8 @@ fn parse_actions(value: &Value, path: Path<'_>) -> Res<(Vec<Action>, ActionIndex
     let mut index = fast_map(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = path.index(i);
-        let map: &Map<String, Value> = read::object(item, at, "an action")?;
-        read::reject_unknown(map, at, &["key", "value"])?;
-        let key = read::text(
-            read::required(map, "key", at, "a non-empty string")?,
-            at.key("key"),
-        )?;
+        let map: &Map<String, Value> = read::fields(item, at, "an action", &["key", "value"])?;
+        let key = read::required_text(map, "key", at, "a non-empty string")?;
         let value = read::required(map, "value", at, "the action's value (any JSON)")?;
         if index.insert(Box::from(key), i).is_some() {
             return Err(at.key("key").error(format!("duplicate action key {key:?}")));
@@ -497,10 +489,7 @@ fn parse_actions(value: &Value, path: Path<'_>) -> Res<(Vec<Action>, ActionIndex
 
 fn verify_digest(declared: &Value, computed: &str, path: Path<'_>) -> Res<()> {
     let Value::String(declared) = declared else {
-        return Err(path.error(format!(
-            "must be a string, not {}",
-            json_type_name(declared)
-        )));
+        return Err(read::wrong_type(path, "a string", declared));
     };
     let well_formed = declared.strip_prefix(DIGEST_PREFIX).is_some_and(|hex| {
         hex.len() == 32

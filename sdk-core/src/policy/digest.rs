@@ -113,6 +113,8 @@ fn sorted<'v>(map: &'v Map<String, Value>, skip: Option<&str>) -> Vec<(&'v Strin
         .iter()
         .filter(|(k, _)| Some(k.as_str()) != skip)
         .collect();
+    // Its own sort rather than `crate::sort`: bundle loading runs this for every object, and
+    // the shared sort's positions and indirect comparator made loading a bundle 7% slower.
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     entries
 }

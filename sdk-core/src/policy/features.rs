@@ -156,16 +156,9 @@ impl Features {
 
 impl Feature {
     fn parse<'v>(value: &'v Value, path: Path<'_>, keys: &mut KeysBuilder) -> Res<(&'v str, Self)> {
-        let map = read::object(value, path, "a feature spec")?;
-        read::reject_unknown(map, path, &FEATURE_FIELDS)?;
-        let name = read::text(
-            read::required(map, "name", path, "a non-empty string")?,
-            path.key("name"),
-        )?;
-        let source = read::text(
-            read::required(map, "source", path, "a context path")?,
-            path.key("source"),
-        )?;
+        let map = read::fields(value, path, "a feature spec", &FEATURE_FIELDS)?;
+        let name = read::required_text(map, "name", path, "a non-empty string")?;
+        let source = read::required_text(map, "source", path, "a context path")?;
         let kind_path = path.key("kind");
         let kind = match read::required(map, "kind", path, "numeric, boolean or categorical")? {
             Value::String(s) if s == "numeric" => Kind::Numeric,
@@ -348,18 +341,15 @@ fn parse_transform(value: &Value, path: Path<'_>, kind: Kind) -> Res<Transform> 
         "standardize" => {
             needs(&[Kind::Numeric], "numeric")?;
             let map = read::params(params, at, &["mean", "std"])?;
-            let mean = read::number(read::param(map, "mean", at, "a number")?, at.key("mean"))?;
+            let mean = read::number_param(map, "mean", at, "a number")?;
             let std = read::positive(read::param(map, "std", at, "a number > 0")?, at.key("std"))?;
             Transform::Standardize { mean, std }
         }
         "min_max" => {
             needs(&[Kind::Numeric], "numeric")?;
             let map = read::params(params, at, &["min", "max"])?;
-            let min = read::number(read::param(map, "min", at, "a number")?, at.key("min"))?;
-            let max = read::number(
-                read::param(map, "max", at, "a number > min")?,
-                at.key("max"),
-            )?;
+            let min = read::number_param(map, "min", at, "a number")?;
+            let max = read::number_param(map, "max", at, "a number > min")?;
             // `max - min` must be a finite positive divisor.
             if !(max > min && (max - min).is_finite()) {
                 return Err(at
@@ -376,8 +366,8 @@ fn parse_transform(value: &Value, path: Path<'_>, kind: Kind) -> Res<Transform> 
         "clip" => {
             needs(&[Kind::Numeric], "numeric")?;
             let map = read::params(params, at, &["lo", "hi"])?;
-            let lo = read::number(read::param(map, "lo", at, "a number")?, at.key("lo"))?;
-            let hi = read::number(read::param(map, "hi", at, "a number ≥ lo")?, at.key("hi"))?;
+            let lo = read::number_param(map, "lo", at, "a number")?;
+            let hi = read::number_param(map, "hi", at, "a number ≥ lo")?;
             if hi < lo {
                 return Err(at.key("hi").error("must be at least `lo`"));
             }

@@ -47,12 +47,19 @@ impl<'a> Path<'a> {
     }
 
     pub(crate) fn error(&self, message: impl Into<String>) -> BundleError {
+        self.error_text(message.into())
+    }
+
+    /// The one non-generic body behind [`Path::error`].
+    #[inline(never)]
+    fn error_text(&self, message: String) -> BundleError {
         BundleError::new(self.render(), message)
     }
 }
 
 pub(crate) type Res<T> = Result<T, BundleError>;
 
+#[inline(never)]
 pub(crate) fn object<'v>(
     value: &'v Value,
     path: Path<'_>,
@@ -66,6 +73,7 @@ pub(crate) fn object<'v>(
     })
 }
 
+#[inline(never)]
 pub(crate) fn array<'v>(value: &'v Value, path: Path<'_>, what: &str) -> Res<&'v [Value]> {
     match value {
         Value::Array(items) => Ok(items),
@@ -76,7 +84,27 @@ pub(crate) fn array<'v>(value: &'v Value, path: Path<'_>, what: &str) -> Res<&'v
     }
 }
 
+/// An object whose fields are all in `allowed` ([`object`] then [`reject_unknown`]).
+#[inline(never)]
+pub(crate) fn fields<'v>(
+    value: &'v Value,
+    path: Path<'_>,
+    what: &str,
+    allowed: &[&str],
+) -> Res<&'v Map<String, Value>> {
+    let map = object(value, path, what)?;
+    reject_unknown(map, path, allowed)?;
+    Ok(map)
+}
+
+/// "must be {expected}, not {the JSON type of value}" at `path`.
+#[inline(never)]
+pub(crate) fn wrong_type(path: Path<'_>, expected: &str, value: &Value) -> BundleError {
+    path.error(format!("must be {expected}, not {}", json_type_name(value)))
+}
+
 /// Rejects fields outside `allowed`: a misspelt optional field must not pass silently.
+#[inline(never)]
 pub(crate) fn reject_unknown(
     map: &Map<String, Value>,
     path: Path<'_>,
@@ -91,6 +119,7 @@ pub(crate) fn reject_unknown(
     }
 }
 
+#[inline(never)]
 pub(crate) fn required<'v>(
     map: &'v Map<String, Value>,
     key: &str,
@@ -101,28 +130,39 @@ pub(crate) fn required<'v>(
         .ok_or_else(|| path.key(key).error(format!("missing (required: {what})")))
 }
 
+/// Required field `key` of `map` as a non-empty string ([`required`] then [`text`]).
+#[inline(never)]
+pub(crate) fn required_text<'v>(
+    map: &'v Map<String, Value>,
+    key: &str,
+    path: Path<'_>,
+    what: &str,
+) -> Res<&'v str> {
+    text(required(map, key, path, what)?, path.key(key))
+}
+
 /// A non-empty string.
+#[inline(never)]
 pub(crate) fn text<'v>(value: &'v Value, path: Path<'_>) -> Res<&'v str> {
     match value {
         Value::String(s) if !s.is_empty() => Ok(s),
         Value::String(_) => Err(path.error("must be a non-empty string")),
-        other => Err(path.error(format!(
-            "must be a non-empty string, not {}",
-            json_type_name(other)
-        ))),
+        other => Err(wrong_type(path, "a non-empty string", other)),
     }
 }
 
 /// A finite number.
+#[inline(never)]
 pub(crate) fn number(value: &Value, path: Path<'_>) -> Res<f64> {
     match value.as_number().and_then(serde_json::Number::as_f64) {
         Some(x) if x.is_finite() => Ok(x),
         Some(_) => Err(path.error("must be a finite number")),
-        None => Err(path.error(format!("must be a number, not {}", json_type_name(value)))),
+        None => Err(wrong_type(path, "a number", value)),
     }
 }
 
 /// A finite number within `[min, max]`.
+#[inline(never)]
 pub(crate) fn number_in(value: &Value, path: Path<'_>, min: f64, max: f64) -> Res<f64> {
     let x = number(value, path)?;
     if (min..=max).contains(&x) {
@@ -138,6 +178,7 @@ pub(crate) fn number_in(value: &Value, path: Path<'_>, min: f64, max: f64) -> Re
 }
 
 /// A finite number `> 0`.
+#[inline(never)]
 pub(crate) fn positive(value: &Value, path: Path<'_>) -> Res<f64> {
     let x = number(value, path)?;
     if x > 0.0 {
@@ -148,6 +189,7 @@ pub(crate) fn positive(value: &Value, path: Path<'_>) -> Res<f64> {
 }
 
 /// An integer within `[min, max]` (an integral float such as `8.0` counts).
+#[inline(never)]
 pub(crate) fn count(value: &Value, path: Path<'_>, min: usize, max: usize) -> Res<usize> {
     let n = value.as_number().and_then(|n| {
         n.as_u64().or_else(|| {
@@ -164,6 +206,7 @@ pub(crate) fn count(value: &Value, path: Path<'_>, min: usize, max: usize) -> Re
 }
 
 /// An array of exactly `len` finite numbers, appended to `out` (so matrices fill one buffer).
+#[inline(never)]
 pub(crate) fn numbers_into(
     value: &Value,
     path: Path<'_>,
@@ -186,6 +229,7 @@ pub(crate) fn numbers_into(
 }
 
 /// A matrix of `rows` × `columns` finite numbers, row-major.
+#[inline(never)]
 pub(crate) fn matrix(
     value: &Value,
     path: Path<'_>,
@@ -207,6 +251,7 @@ pub(crate) fn matrix(
 /// A rule written as an object with exactly one key (`{"standardize": {...}}`), or as its bare
 /// name when it takes no parameters (`"identity"`). Returns the name and its parameters (`None`
 /// for the bare name).
+#[inline(never)]
 pub(crate) fn one_key<'v>(
     value: &'v Value,
     path: Path<'_>,
@@ -230,6 +275,7 @@ pub(crate) fn one_key<'v>(
 }
 
 /// The parameter object of a rule: `{}` when written as a bare name.
+#[inline(never)]
 pub(crate) fn params<'v>(
     params: Option<&'v Value>,
     path: Path<'_>,
@@ -245,7 +291,19 @@ pub(crate) fn params<'v>(
     }
 }
 
+/// A required parameter of a rule as a finite number ([`param`] then [`number`]).
+#[inline(never)]
+pub(crate) fn number_param(
+    map: Option<&Map<String, Value>>,
+    key: &str,
+    path: Path<'_>,
+    what: &str,
+) -> Res<f64> {
+    number(param(map, key, path, what)?, path.key(key))
+}
+
 /// A required parameter of a rule written as an object.
+#[inline(never)]
 pub(crate) fn param<'v>(
     map: Option<&'v Map<String, Value>>,
     key: &str,

@@ -63,8 +63,7 @@ impl Scorer {
         let at = path.key(name);
         match (name, params) {
             ("linear", Some(params)) => {
-                let map = read::object(params, at, "a linear scorer")?;
-                read::reject_unknown(map, at, &["weights", "bias"])?;
+                let map = read::fields(params, at, "a linear scorer", &["weights", "bias"])?;
                 let dense = Dense::parse(map, at, inputs, outputs, Activation::Identity)?;
                 Ok(Scorer::Linear(dense))
             }
@@ -203,8 +202,7 @@ pub(crate) struct Mlp {
 
 impl Mlp {
     fn parse(value: &Value, path: Path<'_>, inputs: usize, outputs: usize) -> Res<Self> {
-        let map = read::object(value, path, "an mlp scorer")?;
-        read::reject_unknown(map, path, &["layers"])?;
+        let map = read::fields(value, path, "an mlp scorer", &["layers"])?;
         let layers_path = path.key("layers");
         let items = read::array(
             read::required(map, "layers", path, "an array of layers")?,
@@ -221,8 +219,7 @@ impl Mlp {
         let mut previous = inputs;
         for (i, item) in items.iter().enumerate() {
             let at = layers_path.index(i);
-            let layer = read::object(item, at, "a layer")?;
-            read::reject_unknown(layer, at, &["weights", "bias", "activation"])?;
+            let layer = read::fields(item, at, "a layer", &["weights", "bias", "activation"])?;
             let activation =
                 match read::required(layer, "activation", at, "relu, tanh, sigmoid or identity")? {
                     Value::String(s) if s == "relu" => Activation::Relu,

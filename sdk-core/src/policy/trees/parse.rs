@@ -30,10 +30,13 @@ const LGBM_INFINITY: f64 = 1e300;
 const MAX_CATEGORY: u64 = i32::MAX as u64;
 
 fn problem(path: impl Into<String>, message: impl Into<String>) -> TreeProblem {
-    TreeProblem {
-        path: path.into(),
-        message: message.into(),
-    }
+    problem_text(path.into(), message.into())
+}
+
+/// The one non-generic body behind [`problem`].
+#[inline(never)]
+fn problem_text(path: String, message: String) -> TreeProblem {
+    TreeProblem { path, message }
 }
 
 /// Most trees and most nodes; tests shrink them.
@@ -378,7 +381,7 @@ fn category_set(
             })?;
         values.push(value);
     }
-    values.sort_unstable();
+    crate::sort::sort_u32(&mut values, &|a, b| a.cmp(&b));
     values.dedup();
     let at = u32_index(model.categories.len(), &path)?;
     model.categories.push(u32_index(values.len(), &path)?);
@@ -386,6 +389,7 @@ fn category_set(
     Ok(at)
 }
 
+#[inline(never)]
 fn object<'v>(
     value: &'v Value,
     path: &str,
@@ -399,6 +403,7 @@ fn object<'v>(
     })
 }
 
+#[inline(never)]
 fn array<'v>(value: &'v Value, path: &str) -> Result<&'v Vec<Value>, TreeProblem> {
     value
         .as_array()
@@ -410,6 +415,7 @@ fn present(value: Option<&Value>, path: impl FnOnce() -> String) -> Result<&Valu
     value.ok_or_else(|| problem(path(), "missing required field"))
 }
 
+#[inline(never)]
 fn required<'v>(
     map: &'v Map<String, Value>,
     path: &str,
@@ -419,6 +425,7 @@ fn required<'v>(
         .ok_or_else(|| problem(json_path::key(path, key), "missing required field"))
 }
 
+#[inline(never)]
 fn reject_unknown(
     map: &Map<String, Value>,
     path: &str,
@@ -453,6 +460,7 @@ fn u32_index(value: usize, path: impl FnOnce() -> String) -> Result<u32, TreePro
     u32::try_from(value).map_err(|_| problem(path(), "index too large"))
 }
 
+#[inline(never)]
 fn type_problem(path: impl Into<String>, expected: &str, found: &Value) -> TreeProblem {
     problem(
         path,

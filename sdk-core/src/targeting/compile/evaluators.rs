@@ -194,8 +194,8 @@ impl RuleSet {
             set.total
                 .set(set.total.get().saturating_add(compiler.elements()));
             let (stats, warnings, sites) = compiler.finish();
-            let mut targets: Vec<usize> = sites.iter().map(|s| s.target).collect();
-            targets.sort_unstable();
+            let targets: Vec<usize> = sites.iter().map(|s| s.target).collect();
+            let mut targets = crate::sort::sort_by(targets, usize::cmp);
             targets.dedup();
             set.targets.push(targets);
             set.warnings.push(warnings);
