@@ -520,6 +520,43 @@ fn a_hundred_nested_ifs_compile_and_run_on_a_small_stack() {
     assert!(problem.message.contains("max_rule_depth"), "{problem}");
 }
 
+/// `{"!": {"!": ... true}}` and `[[[... 1]]]`, `depth` levels each (serde_json's own drop of
+/// them recurses: the test builds and drops them on a thread with room for that).
+fn deep_values(depth: usize) -> [Value; 2] {
+    let mut not = json!(true);
+    let mut array = json!(1);
+    for _ in 0..depth {
+        // Moved in, not through `json!`, which would serialize a copy of the whole value.
+        not = Value::Object(Map::from_iter([("!".to_owned(), not)]));
+        array = Value::Array(vec![array]);
+    }
+    [not, array]
+}
+
+#[test]
+fn a_value_far_deeper_than_the_limit_is_a_problem_on_a_small_stack() {
+    // A caller's value can nest deeper than any parsed document; the public compiler reads
+    // it without recursing into the part past its limit.
+    let messages = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            deep_values(3_000).map(|value| {
+                let (value, problem) = on_small_stack(move || {
+                    let problem = Rule::compile(&value, &CompileOptions::default());
+                    (value, problem.map(|_| ()).unwrap_err().message)
+                });
+                drop(value);
+                problem
+            })
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    for message in messages {
+        assert!(message.contains("max_rule_depth"), "{message}");
+    }
+}
+
 #[test]
 fn thirty_nested_ifs_load_from_a_document() {
     on_small_stack(|| {

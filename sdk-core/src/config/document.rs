@@ -1,6 +1,6 @@
 //! The top level of a config document: limits, sections, and assembling the [`Config`].
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use super::diagnostics::{Diagnostics, Severity};
 use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
@@ -8,10 +8,9 @@ use super::experiments::{parse_experiment, parse_holdout, parse_layer};
 use super::flags::{parse_flag, parse_metadata, rule_path};
 use super::policies::parse_policy;
 use super::{references, Config, Entity, Named};
-use crate::context::json_type_name;
 use crate::error::{Error, ErrorKind};
 use crate::hashing::fast_map;
-use crate::json_checked;
+use crate::json_checked::{self, Members, Tree};
 use crate::json_path;
 use crate::limits::Limits;
 use crate::targeting::{CompileOptions, RuleSet};
@@ -42,11 +41,11 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         duplicates.record(parents, key);
     })?;
     let mut top = match root {
-        Value::Object(top) => top,
+        Tree::Object(top) => top,
         other => {
             return Err(invalid(format!(
                 "$: a config must be a JSON object, not {}",
-                json_type_name(&other)
+                other.type_name()
             )))
         }
     };
@@ -62,7 +61,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
 
     let mut diags = Diagnostics::default();
     for key in top.keys() {
-        if !SECTIONS.contains(&key.as_str()) {
+        if !SECTIONS.contains(&key) {
             diags.push_with(Severity::Warning, || {
                 (
                     json_path::key("", key),
@@ -75,12 +74,12 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         diags.warning(path, "duplicate key in an ignored field");
     }
     let revision = match top.get("revision") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        None | Some(Tree::Null) => None,
+        Some(Tree::String(s)) => Some(s.to_string()),
         Some(other) => {
             return Err(invalid(format!(
                 "revision: must be a string, not {}",
-                json_type_name(other)
+                other.type_name()
             )))
         }
     };
@@ -98,7 +97,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
 
     // Evaluators with a duplicate key, and those that `$ref` them: read from the document
     // itself, apart from how the evaluators are compiled.
-    let raw_evaluators = top.get("$evaluators").and_then(Value::as_object);
+    let raw_evaluators = top.get("$evaluators").and_then(Tree::as_object);
     for name in raw_evaluators.iter().flat_map(|map| map.keys()) {
         if let Some((path, message)) = duplicates.entity_error("$evaluators", name) {
             diags.error(&path, message);
@@ -110,7 +109,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     let mut disabled = Vec::with_capacity(flag_entries.len());
     let mut flag_index = fast_map(flag_entries.len());
     for (item, (key, value, path, extra)) in flag_entries.into_iter().enumerate() {
-        if let Some(&first) = flag_index.get(key.as_str()) {
+        if let Some(&first) = flag_index.get(&*key) {
             // The array form's `key` repeated: which definition was meant is as unclear as with
             // a repeated key of the map form, so neither is served.
             let message = format!("duplicate flag key \"{key}\"");
@@ -129,7 +128,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         // Known even when the flag breaks, as long as the flag says it unambiguously (no repeated
         // key in it): a disabled flag is served as disabled whatever else is wrong with it.
         let is_disabled =
-            duplicate.is_none() && value.get("state").and_then(Value::as_str) == Some("DISABLED");
+            duplicate.is_none() && value.get("state").and_then(Tree::as_str) == Some("DISABLED");
         let entity = entity(&mut diags, |diags| {
             report_duplicate(duplicate, diags);
             let targeting = value.get("targeting");
@@ -148,7 +147,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
                 diags,
             )
         });
-        let key: Box<str> = key.into();
+        let key: Box<str> = (*key).into();
         flag_index.insert(key.clone(), flags.len());
         flags.push((key, entity));
         disabled.push(is_disabled);
@@ -200,7 +199,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     };
     references::check(
         &mut config,
-        top.get("experiments").and_then(Value::as_object),
+        top.get("experiments").and_then(Tree::as_object),
         &mut diags,
     );
     config.diagnostics = diags.finish();
@@ -232,7 +231,7 @@ fn entity<T>(
 
 /// The top-level sections that map keys to entities (`experiments`, `layers`, ...).
 struct Sections<'a> {
-    top: &'a Map<String, Value>,
+    top: &'a Members<'a>,
     duplicates: &'a Duplicates,
 }
 
@@ -243,15 +242,15 @@ impl Sections<'_> {
         name: &str,
         max: usize,
         diags: &mut Diagnostics,
-        mut parse: impl FnMut(&str, &Value, &str, &mut Diagnostics) -> Option<T>,
+        mut parse: impl FnMut(&str, &Tree<'_>, &str, &mut Diagnostics) -> Option<T>,
     ) -> Result<Vec<Named<T>>, Error> {
         let map = match self.top.get(name) {
-            None | Some(Value::Null) => return Ok(Vec::new()),
-            Some(Value::Object(map)) => map,
+            None | Some(Tree::Null) => return Ok(Vec::new()),
+            Some(Tree::Object(map)) => map,
             Some(other) => {
                 return Err(invalid(format!(
                     "{name}: must be an object of named entries, not {}",
-                    json_type_name(other)
+                    other.type_name()
                 )))
             }
         };
@@ -269,7 +268,7 @@ impl Sections<'_> {
                     report_duplicate(self.duplicates.entity_error(name, key), diags);
                     parse(key, value, &path, diags)
                 });
-                (key.as_str().into(), entity)
+                (key.into(), entity)
             })
             .collect())
     }
@@ -277,11 +276,11 @@ impl Sections<'_> {
 
 /// `(key, definition, path, extra allowed fields)` for each flag, from the map form or, in a
 /// document that declares flagd's daemon schema, the array form.
-type FlagEntry = (String, Value, String, &'static [&'static str]);
+type FlagEntry<'t> = (Cow<'t, str>, Tree<'t>, String, &'static [&'static str]);
 
-fn flag_entries(flags: Option<Value>, daemon_schema: bool) -> Result<Vec<FlagEntry>, Error> {
+fn flag_entries(flags: Option<Tree<'_>>, daemon_schema: bool) -> Result<Vec<FlagEntry<'_>>, Error> {
     match flags {
-        Some(Value::Object(map)) => Ok(map
+        Some(Tree::Object(map)) => Ok(map
             .into_iter()
             .map(|(key, value)| {
                 let path = json_path::key("flags", &key);
@@ -290,13 +289,13 @@ fn flag_entries(flags: Option<Value>, daemon_schema: bool) -> Result<Vec<FlagEnt
             .collect()),
         // The array form belongs to the flagd daemon's schema (flagd.json); the provider schema
         // (flags.json), which a config follows by default, only has the map form.
-        Some(Value::Array(items)) if daemon_schema => items
+        Some(Tree::Array(items)) if daemon_schema => items
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
                 let path = json_path::index("flags", i);
                 match item.get("key") {
-                    Some(Value::String(key)) if !key.is_empty() => {
+                    Some(Tree::String(key)) if !key.is_empty() => {
                         Ok((key.clone(), item, path, &["key"][..]))
                     }
                     _ => Err(invalid(format!(
@@ -305,21 +304,21 @@ fn flag_entries(flags: Option<Value>, daemon_schema: bool) -> Result<Vec<FlagEnt
                 }
             })
             .collect(),
-        Some(Value::Array(_)) => Err(invalid(
+        Some(Tree::Array(_)) => Err(invalid(
             "flags: must be an object of flag keys to flags (the array form is only for documents \
              whose $schema is flagd's daemon schema, flagd.json)",
         )),
         Some(other) => Err(invalid(format!(
             "flags: must be an object of flag keys to flags, not {}",
-            json_type_name(&other)
+            other.type_name()
         ))),
         None => Err(invalid("flags: missing (required, may be {})")),
     }
 }
 
-fn declares_flagd_daemon_schema(top: &Map<String, Value>) -> bool {
+fn declares_flagd_daemon_schema(top: &Members<'_>) -> bool {
     top.get("$schema")
-        .and_then(Value::as_str)
+        .and_then(Tree::as_str)
         .is_some_and(|s| s.ends_with("/flagd.json") || s == "flagd.json")
 }
 
@@ -327,35 +326,41 @@ fn declares_flagd_daemon_schema(top: &Map<String, Value>) -> bool {
 /// [`RuleSet`]); their problems are reported at their own paths, once. The returned set
 /// compiles the document's other rules.
 fn parse_evaluators(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Result<RuleSet, Error> {
     let map = match value {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(map)) => Some(map),
+        None | Some(Tree::Null) => None,
+        Some(Tree::Object(map)) => Some(map),
         Some(other) => {
             return Err(invalid(format!(
                 "$evaluators: must be an object of named rules, not {}",
-                json_type_name(other)
+                other.type_name()
             )))
         }
     };
-    let rules = RuleSet::new(&CompileOptions {
-        evaluators: map,
-        max_depth: limits.max_rule_depth,
-        max_nodes: limits.max_rule_nodes,
-        max_total_elements: limits.max_total_rule_elements,
-    });
+    let rules = RuleSet::with_evaluators(
+        map,
+        &CompileOptions {
+            evaluators: None,
+            max_depth: limits.max_rule_depth,
+            max_nodes: limits.max_rule_nodes,
+            max_total_elements: limits.max_total_rule_elements,
+        },
+    );
     let reports = rules.evaluator_reports();
-    for (report, rule) in reports.iter().zip(map.into_iter().flat_map(Map::values)) {
+    for (report, rule) in reports
+        .iter()
+        .zip(map.into_iter().flat_map(Members::values))
+    {
         let path = json_path::key("$evaluators", report.name);
         if !rule.is_object() {
             diags.error(
                 &path,
                 format!(
                     "must be a JSON Logic rule (an object), not {}",
-                    json_type_name(rule)
+                    rule.type_name()
                 ),
             );
         } else if let Some(problem) = &report.problem {
@@ -370,7 +375,7 @@ fn parse_evaluators(
     Ok(rules)
 }
 
-fn check_schema_version(top: &Map<String, Value>) -> Result<(), Error> {
+fn check_schema_version(top: &Members<'_>) -> Result<(), Error> {
     match top.get("schema") {
         None => Ok(()),
         Some(v) if v.as_u64() == Some(1) => Ok(()),

@@ -11,9 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::{Map, Value};
-
-use crate::json_checked::{steps_path, Step};
+use crate::json_checked::{steps_path, Members, Step, Tree};
 use crate::json_path;
 
 /// The sections made of named entities.
@@ -141,7 +139,7 @@ impl Duplicates {
     /// one of them, transitively. Each with the path of the duplicate behind it.
     pub(super) fn broken_evaluators(
         &self,
-        evaluators: Option<&Map<String, Value>>,
+        evaluators: Option<&Members<'_>>,
     ) -> HashMap<String, String> {
         let mut broken: HashMap<String, String> = self
             .entities
@@ -180,7 +178,7 @@ impl Duplicates {
 /// The `(path, message)` of a `$ref` in `rule` (found at `rule_path()`) to a broken evaluator.
 /// Costs nothing when no evaluator is broken, the usual case.
 pub(super) fn broken_ref(
-    rule: Option<&Value>,
+    rule: Option<&Tree<'_>>,
     rule_path: impl FnOnce() -> String,
     broken: &HashMap<String, String>,
 ) -> Option<(String, String)> {
@@ -199,18 +197,18 @@ pub(super) fn broken_ref(
 }
 
 /// The evaluator names a rule `$ref`s, found without recursion.
-fn refs(rule: &Value) -> HashSet<String> {
+fn refs(rule: &Tree<'_>) -> HashSet<String> {
     let mut names = HashSet::new();
     let mut stack = vec![rule];
     while let Some(value) = stack.pop() {
         match value {
-            Value::Object(map) => {
-                if let Some(Value::String(name)) = map.get("$ref") {
-                    names.insert(name.clone());
+            Tree::Object(map) => {
+                if let Some(Tree::String(name)) = map.get("$ref") {
+                    names.insert(name.to_string());
                 }
                 stack.extend(map.values());
             }
-            Value::Array(items) => stack.extend(items),
+            Tree::Array(items) => stack.extend(items),
             _ => {}
         }
     }

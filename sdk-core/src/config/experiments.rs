@@ -3,14 +3,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 use super::diagnostics::{Diagnostics, Severity};
 use super::fields::{as_u32, object, opt_bool, opt_number_in, opt_str, reject_unknown};
 use super::flags::compile_rule;
 use crate::clock::Timestamp;
-use crate::context::json_type_name;
 use crate::context::path::HashedPath;
+use crate::json_checked::{Members, Tree};
 use crate::json_path;
 use crate::limits::Limits;
 use crate::targeting::{Rule, RuleSet};
@@ -140,7 +138,7 @@ const EXPERIMENT_FIELDS: [&str; 13] = [
 
 pub(crate) fn parse_experiment(
     key: &str,
-    value: &Value,
+    value: &Tree<'_>,
     path: &str,
     evaluators: &RuleSet,
     limits: &Limits,
@@ -173,8 +171,8 @@ pub(crate) fn parse_experiment(
         ok = false;
     }
     let audience = match map.get("audience") {
-        None | Some(Value::Null) => Some(None),
-        Some(rule @ Value::Object(_)) => compile_rule(
+        None | Some(Tree::Null) => Some(None),
+        Some(rule @ Tree::Object(_)) => compile_rule(
             rule,
             &|| json_path::key(path, "audience"),
             evaluators,
@@ -186,7 +184,7 @@ pub(crate) fn parse_experiment(
                 &json_path::key(path, "audience"),
                 format!(
                     "must be a JSON Logic rule (an object), not {}",
-                    json_type_name(other)
+                    other.type_name()
                 ),
             );
             None
@@ -254,11 +252,11 @@ pub(crate) fn parse_experiment(
 }
 
 fn parse_status(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<ExperimentStatus> {
-    match value.and_then(Value::as_str) {
+    match value.and_then(Tree::as_str) {
         Some("draft") => Some(ExperimentStatus::Draft),
         Some("running") => Some(ExperimentStatus::Running),
         Some("stopped") => Some(ExperimentStatus::Stopped),
@@ -277,13 +275,13 @@ fn parse_status(
 }
 
 fn parse_allocation(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     path: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Vec<(Box<str>, u32)>> {
     let shape = r#"must be a non-empty array of [variant, weight] pairs, e.g. [["control", 50], ["treatment", 50]]"#;
-    let Some(Value::Array(entries)) = value else {
+    let Some(Tree::Array(entries)) = value else {
         diags.error(path, shape);
         return None;
     };
@@ -309,7 +307,7 @@ fn parse_allocation(
     for (i, entry) in entries.iter().enumerate() {
         let entry_path = json_path::index(path, i);
         let pair = match entry.as_array().map(Vec::as_slice) {
-            Some([Value::String(name), weight]) => as_u32(weight).map(|w| (name, w)),
+            Some([Tree::String(name), weight]) => as_u32(weight).map(|w| (name, w)),
             _ => None,
         };
         let Some((name, weight)) = pair else {
@@ -327,7 +325,7 @@ fn parse_allocation(
             return None;
         }
         total += u64::from(weight);
-        allocation.push((name.as_str().into(), weight));
+        allocation.push(((**name).into(), weight));
     }
     if total == 0 {
         diags.error(
@@ -347,14 +345,14 @@ fn parse_allocation(
 }
 
 fn parse_time(
-    map: &Map<String, Value>,
+    map: &Members<'_>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Result<Option<Timestamp>, ()> {
     match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Timestamp::parse_rfc3339(text).map(Some).map_err(|message| {
+        None | Some(Tree::Null) => Ok(None),
+        Some(Tree::String(text)) => Timestamp::parse_rfc3339(text).map(Some).map_err(|message| {
             diags.error(&json_path::key(path, key), message);
         }),
         Some(other) => {
@@ -362,7 +360,7 @@ fn parse_time(
                 &json_path::key(path, key),
                 format!(
                     "must be an RFC 3339 date-time string, not {}",
-                    json_type_name(other)
+                    other.type_name()
                 ),
             );
             Err(())
@@ -370,7 +368,7 @@ fn parse_time(
     }
 }
 
-fn parse_metrics(value: &Value, path: &str, diags: &mut Diagnostics) -> bool {
+fn parse_metrics(value: &Tree<'_>, path: &str, diags: &mut Diagnostics) -> bool {
     let Some(map) = object(value, path, "metrics", diags) else {
         return false;
     };
@@ -379,7 +377,7 @@ fn parse_metrics(value: &Value, path: &str, diags: &mut Diagnostics) -> bool {
     for list in ["guardrails", "secondary"] {
         match map.get(list) {
             None => {}
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+            Some(Tree::Array(items)) if items.iter().all(Tree::is_string) => {}
             Some(_) => {
                 diags.error(
                     &json_path::key(path, list),
@@ -394,7 +392,7 @@ fn parse_metrics(value: &Value, path: &str, diags: &mut Diagnostics) -> bool {
 
 pub(crate) fn parse_layer(
     key: &str,
-    value: &Value,
+    value: &Tree<'_>,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<Layer> {
@@ -446,7 +444,7 @@ pub(crate) fn parse_layer(
             };
             match bounds {
                 Some((start, end)) if start < end && end <= BUCKETS => {
-                    ranges.push((experiment.as_str().into(), start, end));
+                    ranges.push((experiment.into(), start, end));
                 }
                 _ => {
                     diags.error(
@@ -484,7 +482,7 @@ pub(crate) fn parse_layer(
 
 pub(crate) fn parse_holdout(
     key: &str,
-    value: &Value,
+    value: &Tree<'_>,
     path: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
@@ -509,8 +507,8 @@ pub(crate) fn parse_holdout(
         Err(()) => None,
     };
     let scope_path = json_path::key(path, "experiments");
-    let scope = match map.get("experiments").and_then(Value::as_array) {
-        Some(items) if items.len() == 1 && items.first().and_then(Value::as_str) == Some("*") => {
+    let scope = match map.get("experiments").and_then(Tree::as_array) {
+        Some(items) if items.len() == 1 && items.first().and_then(Tree::as_str) == Some("*") => {
             Some(HoldoutScope::All)
         }
         // Each entry names a different experiment, and there are at most `max_experiments`.
@@ -529,7 +527,7 @@ pub(crate) fn parse_holdout(
             if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|s| s != "*")) =>
         {
             let mut seen = HashSet::with_capacity(items.len());
-            for (i, name) in items.iter().filter_map(Value::as_str).enumerate() {
+            for (i, name) in items.iter().filter_map(Tree::as_str).enumerate() {
                 if !seen.insert(name) {
                     diags.push_with(Severity::Warning, || {
                         (
@@ -542,7 +540,7 @@ pub(crate) fn parse_holdout(
             Some(HoldoutScope::Only(
                 items
                     .iter()
-                    .filter_map(Value::as_str)
+                    .filter_map(Tree::as_str)
                     .map(Into::into)
                     .collect(),
             ))

@@ -1,25 +1,23 @@
 //! Small typed readers for object fields, each reporting a path on failure.
 
-use serde_json::{Map, Value};
-
 use super::diagnostics::{Diagnostics, Severity};
-use crate::context::json_type_name;
 use crate::float_text::Plain;
+use crate::json_checked::{Members, Tree};
 use crate::json_path;
 
 /// The object at `path`, or an error diagnostic.
 pub(crate) fn object<'v>(
-    value: &'v Value,
+    value: &'v Tree<'v>,
     path: &str,
     what: &str,
     diags: &mut Diagnostics,
-) -> Option<&'v Map<String, Value>> {
+) -> Option<&'v Members<'v>> {
     match value {
-        Value::Object(map) => Some(map),
+        Tree::Object(map) => Some(map),
         other => {
             diags.error(
                 path,
-                format!("{what} must be an object, not {}", json_type_name(other)),
+                format!("{what} must be an object, not {}", other.type_name()),
             );
             None
         }
@@ -28,14 +26,14 @@ pub(crate) fn object<'v>(
 
 /// Reports every field of `map` that is not in `allowed` as an error. Returns `false` if any.
 pub(crate) fn reject_unknown(
-    map: &Map<String, Value>,
+    map: &Members<'_>,
     path: &str,
     allowed: &[&str],
     diags: &mut Diagnostics,
 ) -> bool {
     let mut ok = true;
     for key in map.keys() {
-        if !allowed.contains(&key.as_str()) {
+        if !allowed.contains(&key) {
             // Built only when kept: an object may have a million unknown fields.
             diags.push_with(Severity::Error, || {
                 (
@@ -51,14 +49,14 @@ pub(crate) fn reject_unknown(
 
 /// An optional string field. `Err(())` after reporting a wrongly typed value.
 pub(crate) fn opt_str<'v>(
-    map: &'v Map<String, Value>,
+    map: &'v Members<'v>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Result<Option<&'v str>, ()> {
     match map.get(key) {
         None => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
+        Some(Tree::String(s)) if !s.is_empty() => Ok(Some(s)),
         Some(other) => {
             diags.error(
                 &json_path::key(path, key),
@@ -71,7 +69,7 @@ pub(crate) fn opt_str<'v>(
 
 /// An optional number field within `[min, max]`. `Err(())` after reporting a bad value.
 pub(crate) fn opt_number_in(
-    map: &Map<String, Value>,
+    map: &Members<'_>,
     key: &str,
     path: &str,
     (min, max): (f64, f64),
@@ -79,7 +77,7 @@ pub(crate) fn opt_number_in(
 ) -> Result<Option<f64>, ()> {
     match map.get(key) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
+        Some(Tree::Number(n)) => match n.as_f64() {
             Some(x) if (min..=max).contains(&x) => Ok(Some(x)),
             _ => {
                 diags.error(
@@ -92,7 +90,7 @@ pub(crate) fn opt_number_in(
         Some(other) => {
             diags.error(
                 &json_path::key(path, key),
-                format!("must be a number, not {}", json_type_name(other)),
+                format!("must be a number, not {}", other.type_name()),
             );
             Err(())
         }
@@ -101,18 +99,18 @@ pub(crate) fn opt_number_in(
 
 /// An optional boolean field. `Err(())` after reporting a wrongly typed value.
 pub(crate) fn opt_bool(
-    map: &Map<String, Value>,
+    map: &Members<'_>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Result<Option<bool>, ()> {
     match map.get(key) {
         None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Tree::Bool(b)) => Ok(Some(*b)),
         Some(other) => {
             diags.error(
                 &json_path::key(path, key),
-                format!("must be true or false, not {}", json_type_name(other)),
+                format!("must be true or false, not {}", other.type_name()),
             );
             Err(())
         }
@@ -120,7 +118,7 @@ pub(crate) fn opt_bool(
 }
 
 /// A non-negative integer that fits `u32`, as JSON writes it (`5000`, or `5000.0`).
-pub(crate) fn as_u32(value: &Value) -> Option<u32> {
+pub(crate) fn as_u32(value: &Tree<'_>) -> Option<u32> {
     let n = value.as_number()?;
     if let Some(u) = n.as_u64() {
         return u32::try_from(u).ok();
@@ -131,9 +129,9 @@ pub(crate) fn as_u32(value: &Value) -> Option<u32> {
 }
 
 /// "an empty string" or the JSON type name, for messages.
-fn describe(value: &Value) -> &'static str {
+fn describe(value: &Tree<'_>) -> &'static str {
     match value {
-        Value::String(_) => "an empty string",
-        other => json_type_name(other),
+        Tree::String(_) => "an empty string",
+        other => other.type_name(),
     }
 }

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::diagnostics::{Diagnostics, Severity};
-use crate::context::json_type_name;
 use crate::hashing::same_bytes;
+use crate::json_checked::Tree;
 use crate::json_path;
 use crate::limits::Limits;
 use crate::targeting::{Rule, RuleSet, Split};
@@ -58,10 +58,10 @@ impl Flag {
 }
 
 /// Parses one flag. Problems go to `diags`; an error-severity problem makes the caller keep the
-/// flag as broken, so the returned value is only used when none was pushed. The flag's JSON is
-/// taken, not borrowed: variant values move into the flag instead of being copied.
+/// flag as broken, so the returned value is only used when none was pushed. The flag's tree is
+/// taken, so it is dropped as soon as the flag is built.
 pub(crate) fn parse_flag(
-    value: Value,
+    value: Tree<'_>,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
     rules: &RuleSet,
@@ -69,10 +69,10 @@ pub(crate) fn parse_flag(
     extra_fields: &[&str],
     diags: &mut Diagnostics,
 ) -> Option<Flag> {
-    let Value::Object(fields) = value else {
+    let Tree::Object(fields) = value else {
         diags.error(
             path,
-            format!("a flag must be an object, not {}", json_type_name(&value)),
+            format!("a flag must be an object, not {}", value.type_name()),
         );
         return None;
     };
@@ -80,7 +80,7 @@ pub(crate) fn parse_flag(
     let [mut state, mut variants, mut default_variant, mut targeting, mut metadata] =
         [None, None, None, None, None];
     for (key, value) in fields {
-        let slot = match key.as_str() {
+        let slot = match &*key {
             "state" => &mut state,
             "variants" => &mut variants,
             "defaultVariant" => &mut default_variant,
@@ -134,14 +134,14 @@ pub(crate) fn parse_flag(
 // building five or more per flag was a few percent of loading a large config.
 
 fn parse_state(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     flag_path: &str,
     diags: &mut Diagnostics,
 ) -> Option<FlagState> {
     let path = || json_path::key(flag_path, "state");
     match value {
-        Some(Value::String(s)) if s == "ENABLED" => Some(FlagState::Enabled),
-        Some(Value::String(s)) if s == "DISABLED" => Some(FlagState::Disabled),
+        Some(Tree::String(s)) if s == "ENABLED" => Some(FlagState::Enabled),
+        Some(Tree::String(s)) if s == "DISABLED" => Some(FlagState::Disabled),
         Some(_) => {
             diags.error(&path(), r#"must be "ENABLED" or "DISABLED""#);
             None
@@ -154,33 +154,33 @@ fn parse_state(
 }
 
 /// The JSON type of a variant value; all variants of a flag share one (flagd's typed flags).
-fn variant_type(value: &Value) -> Option<&'static str> {
+fn variant_type(value: &Tree<'_>) -> Option<&'static str> {
     match value {
-        Value::Bool(_) => Some("boolean"),
-        Value::String(_) => Some("string"),
-        Value::Number(_) => Some("number"),
-        Value::Object(_) => Some("object"),
-        Value::Null | Value::Array(_) => None,
+        Tree::Bool(_) => Some("boolean"),
+        Tree::String(_) => Some("string"),
+        Tree::Number(_) => Some("number"),
+        Tree::Object(_) => Some("object"),
+        Tree::Null | Tree::Array(_) => None,
     }
 }
 
 fn parse_variants(
-    value: Option<Value>,
+    value: Option<Tree<'_>>,
     flag_path: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Variant>> {
     let path = || json_path::key(flag_path, "variants");
     let map = match value {
-        Some(Value::Object(map)) if !map.is_empty() => map,
-        Some(Value::Object(_)) => {
+        Some(Tree::Object(map)) if !map.is_empty() => map,
+        Some(Tree::Object(_)) => {
             diags.error(&path(), "a flag needs at least one variant");
             return None;
         }
         Some(other) => {
             diags.error(
                 &path(),
-                format!("must be an object, not {}", json_type_name(&other)),
+                format!("must be an object, not {}", other.type_name()),
             );
             return None;
         }
@@ -226,7 +226,7 @@ fn parse_variants(
                         &variant_path(&name),
                         format!(
                             "a variant value must be a boolean, string, number or object, not {}",
-                            json_type_name(&value)
+                            value.type_name()
                         ),
                     );
                     ok = false;
@@ -248,7 +248,7 @@ fn parse_variants(
         }
         variants.push(Variant {
             name,
-            value,
+            value: value.to_value(),
             policy,
         });
     }
@@ -257,8 +257,8 @@ fn parse_variants(
 
 /// `Some(Ok(id))` for `{"$policy": "id"}`, `Some(Err(..))` for a malformed policy reference,
 /// `None` for an ordinary value.
-fn policy_reference(value: &Value) -> Option<Result<Box<str>, String>> {
-    let Value::Object(map) = value else {
+fn policy_reference(value: &Tree<'_>) -> Option<Result<Box<str>, String>> {
+    let Tree::Object(map) = value else {
         return None;
     };
     let target = map.get("$policy")?;
@@ -269,7 +269,7 @@ fn policy_reference(value: &Value) -> Option<Result<Box<str>, String>> {
         ));
     }
     match target {
-        Value::String(id) if !id.is_empty() => Some(Ok(id.as_str().into())),
+        Tree::String(id) if !id.is_empty() => Some(Ok((**id).into())),
         _ => Some(Err("$policy must name a policy (a non-empty string)".into())),
     }
 }
@@ -277,7 +277,7 @@ fn policy_reference(value: &Value) -> Option<Result<Box<str>, String>> {
 /// `Some(Some(i))` for a default variant, `Some(None)` for none (the caller's default), `None` on
 /// error.
 fn parse_default_variant(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     variants: &Option<Vec<Variant>>,
     flag_path: &str,
     diags: &mut Diagnostics,
@@ -285,9 +285,9 @@ fn parse_default_variant(
     let path = || json_path::key(flag_path, "defaultVariant");
     match value {
         // flagd reads an empty `defaultVariant` as "no default": the caller's default is served.
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(name)) if name.is_empty() => Some(None),
-        Some(Value::String(name)) => {
+        None | Some(Tree::Null) => Some(None),
+        Some(Tree::String(name)) if name.is_empty() => Some(None),
+        Some(Tree::String(name)) => {
             // Without valid variants the flag is broken already; don't pile on a second message.
             let variants = variants.as_ref()?;
             match variants.iter().position(|v| *v.name == **name) {
@@ -304,10 +304,7 @@ fn parse_default_variant(
         Some(other) => {
             diags.error(
                 &path(),
-                format!(
-                    "must be a variant name or null, not {}",
-                    json_type_name(other)
-                ),
+                format!("must be a variant name or null, not {}", other.type_name()),
             );
             None
         }
@@ -315,7 +312,7 @@ fn parse_default_variant(
 }
 
 fn parse_targeting(
-    value: Option<&Value>,
+    value: Option<&Tree<'_>>,
     flag_path: &str,
     rules: &RuleSet,
     diags: &mut Diagnostics,
@@ -323,15 +320,15 @@ fn parse_targeting(
     let path = || json_path::key(flag_path, "targeting");
     match value {
         // flagd treats an absent, null or empty targeting object as "no targeting".
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Object(map)) if map.is_empty() => Some(None),
-        Some(rule @ Value::Object(_)) => compile_rule(rule, &path, rules, diags).map(Some),
+        None | Some(Tree::Null) => Some(None),
+        Some(Tree::Object(map)) if map.is_empty() => Some(None),
+        Some(rule @ Tree::Object(_)) => compile_rule(rule, &path, rules, diags).map(Some),
         Some(other) => {
             diags.error(
                 &path(),
                 format!(
                     "must be a JSON Logic rule (an object), not {}",
-                    json_type_name(other)
+                    other.type_name()
                 ),
             );
             None
@@ -342,12 +339,12 @@ fn parse_targeting(
 /// Compiles a JSON Logic rule found at `path()` against the document's shared `$evaluators`,
 /// turning rule problems into diagnostics. The path is built only for a diagnostic.
 pub(crate) fn compile_rule(
-    rule: &Value,
+    rule: &Tree<'_>,
     path: &dyn Fn() -> String,
     rules: &RuleSet,
     diags: &mut Diagnostics,
 ) -> Option<Rule> {
-    match rules.compile(rule) {
+    match rules.compile_tree(rule) {
         Ok(compiled) => {
             for warning in compiled.warnings {
                 diags.violation(&rule_path(&path(), &warning.path), warning.message);
@@ -372,33 +369,33 @@ pub(crate) fn rule_path(base: &str, relative: &str) -> String {
 
 /// Metadata: an object of boolean, string or number values (flagd's schema).
 pub(crate) fn parse_metadata(
-    value: &Value,
+    value: &Tree<'_>,
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<Map<String, Value>> {
-    let Value::Object(map) = value else {
+    let Tree::Object(map) = value else {
         diags.error(
             path,
-            format!("metadata must be an object, not {}", json_type_name(value)),
+            format!("metadata must be an object, not {}", value.type_name()),
         );
         return None;
     };
     let mut ok = true;
     for (key, entry) in map {
-        if !matches!(entry, Value::Bool(_) | Value::String(_) | Value::Number(_)) {
+        if !matches!(entry, Tree::Bool(_) | Tree::String(_) | Tree::Number(_)) {
             diags.push_with(Severity::Error, || {
                 (
                     json_path::key(path, key),
                     format!(
                         "a metadata value must be a boolean, string or number, not {}",
-                        json_type_name(entry)
+                        entry.type_name()
                     ),
                 )
             });
             ok = false;
         }
     }
-    ok.then(|| map.clone())
+    ok.then(|| map.to_map())
 }
 
 fn merge_metadata(

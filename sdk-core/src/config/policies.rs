@@ -2,13 +2,16 @@
 //! that fails to load or fails its self-check is kept as broken; flag variants that use it then
 //! fail at evaluation with an error reason, and nothing else is affected.
 
-use serde_json::Value;
-
 use super::diagnostics::Diagnostics;
+use crate::json_checked::Tree;
 use crate::policy::Bundle;
 
-pub(crate) fn parse_policy(value: &Value, path: &str, diags: &mut Diagnostics) -> Option<Bundle> {
-    match Bundle::from_value(value) {
+pub(crate) fn parse_policy(
+    value: &Tree<'_>,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<Bundle> {
+    match Bundle::from_value(&value.to_value()) {
         Ok(bundle) => Some(bundle),
         Err(error) => {
             let at = match error.path.as_str() {

@@ -4,19 +4,18 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 use super::diagnostics::Diagnostics;
 use super::experiments::{Experiment, HoldoutCheck, HoldoutScope};
 use super::{Config, Entity, Named};
 use crate::bucketing;
+use crate::json_checked::{Members, Tree};
 use crate::json_path;
 
 /// `raw_experiments` is the document's `experiments` section, to find the flag of an experiment
 /// that did not parse.
 pub(super) fn check(
     config: &mut Config,
-    raw_experiments: Option<&Map<String, Value>>,
+    raw_experiments: Option<&Members<'_>>,
     diags: &mut Diagnostics,
 ) {
     check_policy_references(config, diags);
@@ -223,16 +222,13 @@ fn break_dependents_of_broken_layers(config: &mut Config) {
 
 /// A flag with a broken experiment cannot serve what its owner meant it to: it is broken too, so
 /// the failure shows as `PARSE_ERROR` instead of silently serving the default to everyone.
-fn break_flags_of_broken_experiments(
-    config: &mut Config,
-    raw_experiments: Option<&Map<String, Value>>,
-) {
+fn break_flags_of_broken_experiments(config: &mut Config, raw_experiments: Option<&Members<'_>>) {
     for (key, entity) in &config.experiments {
         let Entity::Broken(_) = entity else { continue };
         let flag_key = raw_experiments
-            .and_then(|raw| raw.get(&**key))
+            .and_then(|raw| raw.get(key))
             .and_then(|e| e.get("flag"))
-            .and_then(Value::as_str);
+            .and_then(Tree::as_str);
         let Some(index) = flag_key.and_then(|f| config.flag_index.get(f)) else {
             continue;
         };

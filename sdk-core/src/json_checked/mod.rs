@@ -1,6 +1,8 @@
 //! The one JSON parse for documents the core reads: configs, and (for the evaluation layer)
-//! precomputed payloads and sticky snapshots. It builds the same [`Value`] as
-//! `serde_json::from_str::<Value>` (same numbers, strings and key order) and differs in two ways.
+//! precomputed payloads and sticky snapshots. It builds a [`Tree`] that borrows its strings
+//! from the text (the config loader reads that), whose [`Tree::to_value`] is the same `Value`
+//! as `serde_json::from_str::<Value>` (same numbers, strings and key order) and differs in two
+//! ways.
 //!
 //! **Duplicate keys are reported.** serde_json, Go's `encoding/json` (flagd) and JavaScript's
 //! `JSON.parse` all keep the *last* of two equal keys in one object without a word, and other
@@ -18,17 +20,23 @@
 //! walks, serialization) is bounded by that number too.
 //!
 //! Entry points: [`parse_checked`] returns the value with the paths of its duplicate keys (a
-//! bounded list, for callers that reject any duplicate); [`parse_reporting`] hands each
-//! duplicate to a callback as path steps, for callers that attribute duplicates to parts of the
-//! document (the config loader breaks the entity that holds one). Strings with escapes and
+//! bounded list, for callers that reject any duplicate); [`parse_reporting`] returns the tree
+//! and hands each duplicate to a callback as path steps, for callers that attribute duplicates
+//! to parts of the document (the config loader breaks the entity that holds one). Strings with escapes and
 //! numbers with a fraction or exponent are decoded by serde_json and Rust's float parser, so
 //! their values are exactly serde_json's.
 
-use serde_json::map::Entry;
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+
+use serde_json::{Number, Value};
 
 use crate::error::{Error, ErrorKind};
+use crate::hashing::{fast_map, FastMap};
 use crate::json_path;
+
+mod tree;
+
+pub(crate) use tree::{Members, Tree};
 
 /// The deepest nesting any caller may ask for. The parse itself uses no stack per level; what
 /// bounds this is recursion over the parsed value elsewhere: `Value`'s drop and clone, serde
@@ -78,7 +86,7 @@ pub(crate) struct Checked {
 pub(crate) fn parse_checked(text: &str, max_depth: usize) -> Result<Checked, Error> {
     let mut duplicates = Vec::new();
     let mut duplicate_count = 0usize;
-    let value = parse_reporting(text, max_depth, &mut |parents, key| {
+    let tree = parse_reporting(text, max_depth, &mut |parents, key| {
         duplicate_count += 1;
         if duplicates.len() < MAX_REPORTED_DUPLICATES {
             let mut path = steps_path(parents);
@@ -87,7 +95,7 @@ pub(crate) fn parse_checked(text: &str, max_depth: usize) -> Result<Checked, Err
         }
     })?;
     Ok(Checked {
-        value,
+        value: tree.to_value(),
         duplicates,
         duplicate_count,
     })
@@ -115,18 +123,19 @@ pub(crate) fn parse_unique(text: &str, max_depth: usize, what: &str) -> Result<V
     }
 }
 
-/// Parses `text` like [`parse_checked`], calling `on_duplicate(parents, key)` for each key that
-/// repeats an earlier key of the same object: `parents` are the steps from the root to that
-/// object, `key` the repeated key. Nothing is kept about duplicates beyond what the callback
-/// keeps, so a document with a million of them costs a million calls and no memory.
+/// Parses `text` like [`parse_checked`] into a [`Tree`] borrowing from it, calling
+/// `on_duplicate(parents, key)` for each key that repeats an earlier key of the same object:
+/// `parents` are the steps from the root to that object, `key` the repeated key. Nothing is
+/// kept about duplicates beyond what the callback keeps, so a document with a million of them
+/// costs a million calls and no memory.
 ///
 /// # Errors
 /// As [`parse_checked`].
-pub(crate) fn parse_reporting(
-    text: &str,
+pub(crate) fn parse_reporting<'t>(
+    text: &'t str,
     max_depth: usize,
     on_duplicate: &mut dyn FnMut(&[Step<'_>], &str),
-) -> Result<Value, Error> {
+) -> Result<Tree<'t>, Error> {
     let mut parser = Parser {
         text,
         pos: 0,
@@ -205,19 +214,67 @@ enum Failure {
 }
 
 /// An object or array being parsed.
-enum Open {
-    Array(Vec<Value>),
-    /// The members so far, and the key whose value is being parsed.
-    Object(Map<String, Value>, String),
+enum Open<'t> {
+    Array(Vec<Tree<'t>>),
+    Object(Object<'t>),
 }
 
-impl Open {
+impl Open<'_> {
     fn step(&self) -> Step<'_> {
         match self {
             // The element being parsed is not pushed yet: its index is the count so far.
             Open::Array(items) => Step::Index(items.len()),
-            Open::Object(_, key) => Step::Key(key),
+            Open::Object(object) => Step::Key(&object.key),
         }
+    }
+}
+
+/// Objects with more members than this find a repeated key through a hash index; smaller ones
+/// (nearly all of a config's) compare the keys, which is cheaper than hashing them.
+const SCAN_MEMBERS: usize = 16;
+
+/// An object being parsed.
+struct Object<'t> {
+    members: Vec<(Cow<'t, str>, Tree<'t>)>,
+    /// The key whose value is being parsed.
+    key: Cow<'t, str>,
+    /// Member positions by key, once the object outgrows [`SCAN_MEMBERS`].
+    index: Option<FastMap<Cow<'t, str>, usize>>,
+}
+
+impl<'t> Object<'t> {
+    fn new(key: Cow<'t, str>) -> Self {
+        Self {
+            members: Vec::new(),
+            key,
+            index: None,
+        }
+    }
+
+    /// Adds the member being parsed; `true` when its key repeats an earlier one, whose value
+    /// it then replaces in place (serde_json's rule with `preserve_order`).
+    fn insert(&mut self, value: Tree<'t>) -> bool {
+        let earlier = match &self.index {
+            Some(index) => index.get(&*self.key).copied(),
+            None => self.members.iter().position(|(k, _)| *k == self.key),
+        };
+        if let Some(slot) = earlier.and_then(|at| self.members.get_mut(at)) {
+            slot.1 = value;
+            return true;
+        }
+        if self.index.is_none() && self.members.len() >= SCAN_MEMBERS {
+            let mut index = fast_map(self.members.len() * 2);
+            for (at, (key, _)) in self.members.iter().enumerate() {
+                index.insert(key.clone(), at);
+            }
+            self.index = Some(index);
+        }
+        let key = std::mem::take(&mut self.key);
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.members.len());
+        }
+        self.members.push((key, value));
+        false
     }
 }
 
@@ -228,11 +285,14 @@ struct Parser<'t> {
     pos: usize,
     max_depth: usize,
     /// The open containers, outermost first: the parse's only stack.
-    open: Vec<Open>,
+    open: Vec<Open<'t>>,
 }
 
-impl Parser<'_> {
-    fn parse(&mut self, on_duplicate: &mut dyn FnMut(&[Step<'_>], &str)) -> Result<Value, Failure> {
+impl<'t> Parser<'t> {
+    fn parse(
+        &mut self,
+        on_duplicate: &mut dyn FnMut(&[Step<'_>], &str),
+    ) -> Result<Tree<'t>, Failure> {
         loop {
             // A value starts here: a scalar, or a container that is opened (and then its first
             // member or element starts, at the top of the loop again).
@@ -243,10 +303,10 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.skip_whitespace();
                     if self.eat(b'}') {
-                        Value::Object(Map::new())
+                        Tree::Object(Members::default())
                     } else {
                         let key = self.key()?;
-                        self.open.push(Open::Object(Map::new(), key));
+                        self.open.push(Open::Object(Object::new(key)));
                         continue;
                     }
                 }
@@ -255,16 +315,16 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.skip_whitespace();
                     if self.eat(b']') {
-                        Value::Array(Vec::new())
+                        Tree::Array(Vec::new())
                     } else {
                         self.open.push(Open::Array(Vec::new()));
                         continue;
                     }
                 }
-                Some(b'"') => Value::String(self.string()?),
-                Some(b't') => self.literal("true", Value::Bool(true))?,
-                Some(b'f') => self.literal("false", Value::Bool(false))?,
-                Some(b'n') => self.literal("null", Value::Null)?,
+                Some(b'"') => Tree::String(self.string()?),
+                Some(b't') => self.literal("true", Tree::Bool(true))?,
+                Some(b'f') => self.literal("false", Tree::Bool(false))?,
+                Some(b'n') => self.literal("null", Tree::Null)?,
                 Some(b'-' | b'0'..=b'9') => self.number()?,
                 Some(_) => return Err(self.syntax("expected value")),
                 None => return Err(self.syntax("EOF while parsing a value")),
@@ -290,46 +350,38 @@ impl Parser<'_> {
                         let Some(Open::Array(items)) = self.open.pop() else {
                             return Err(self.syntax("internal error: lost an array"));
                         };
-                        value = Value::Array(items);
+                        value = Tree::Array(items);
                     }
-                    Some(Open::Object(map, key)) => {
-                        let repeated = match map.entry(std::mem::take(key)) {
-                            Entry::Vacant(slot) => {
-                                slot.insert(value);
-                                None
-                            }
-                            Entry::Occupied(mut slot) => {
-                                slot.insert(value);
-                                Some(slot.key().clone())
-                            }
-                        };
-                        if let Some(key) = repeated {
-                            let parents: Vec<Step<'_>> = self
-                                .open
-                                .iter()
-                                .take(self.open.len().saturating_sub(1))
-                                .map(Open::step)
-                                .collect();
-                            on_duplicate(&parents, &key);
+                    Some(Open::Object(object)) => {
+                        if object.insert(value) {
+                            self.report_duplicate(on_duplicate);
                         }
                         if self.eat(b',') {
                             self.skip_whitespace();
                             let next = self.key()?;
-                            if let Some(Open::Object(_, key)) = self.open.last_mut() {
-                                *key = next;
+                            if let Some(Open::Object(object)) = self.open.last_mut() {
+                                object.key = next;
                             }
                             break;
                         }
                         if !self.eat(b'}') {
                             return Err(self.syntax("expected `,` or `}`"));
                         }
-                        let Some(Open::Object(map, _)) = self.open.pop() else {
+                        let Some(Open::Object(object)) = self.open.pop() else {
                             return Err(self.syntax("internal error: lost an object"));
                         };
-                        value = Value::Object(map);
+                        value = Tree::Object(Members(object.members));
                     }
                 }
             }
+        }
+    }
+
+    /// Hands the key of the innermost object, which just repeated, to `on_duplicate`.
+    fn report_duplicate(&self, on_duplicate: &mut dyn FnMut(&[Step<'_>], &str)) {
+        if let Some((Open::Object(object), parents)) = self.open.split_last() {
+            let parents: Vec<Step<'_>> = parents.iter().map(Open::step).collect();
+            on_duplicate(&parents, &object.key);
         }
     }
 
@@ -374,7 +426,7 @@ impl Parser<'_> {
     }
 
     /// An object key and the `:` after it.
-    fn key(&mut self) -> Result<String, Failure> {
+    fn key(&mut self) -> Result<Cow<'t, str>, Failure> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a string key"));
         }
@@ -386,8 +438,8 @@ impl Parser<'_> {
         Ok(key)
     }
 
-    /// A string, starting at its opening quote.
-    fn string(&mut self) -> Result<String, Failure> {
+    /// A string, starting at its opening quote: borrowed from the text unless it has escapes.
+    fn string(&mut self) -> Result<Cow<'t, str>, Failure> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         let mut i = start + 1;
@@ -418,17 +470,20 @@ impl Parser<'_> {
             let inner = token
                 .get(1..token.len().saturating_sub(1))
                 .unwrap_or_default();
-            unescape(inner).ok_or(Failure::Syntax("invalid escape", start))
+            unescape(inner)
+                .map(Cow::Owned)
+                .ok_or(Failure::Syntax("invalid escape", start))
         } else {
             // No escape: the text between the quotes is the string.
-            Ok(token
-                .get(1..token.len().saturating_sub(1))
-                .unwrap_or_default()
-                .to_owned())
+            Ok(Cow::Borrowed(
+                token
+                    .get(1..token.len().saturating_sub(1))
+                    .unwrap_or_default(),
+            ))
         }
     }
 
-    fn literal(&mut self, word: &'static str, value: Value) -> Result<Value, Failure> {
+    fn literal(&mut self, word: &'static str, value: Tree<'t>) -> Result<Tree<'t>, Failure> {
         if self
             .text
             .as_bytes()
@@ -445,7 +500,7 @@ impl Parser<'_> {
     /// A number, checked against JSON's grammar, with serde_json's types: an integer is a `u64`
     /// (non-negative) or an `i64` (negative) when it fits and an `f64` otherwise (`-0` too);
     /// anything with a fraction or an exponent is the correctly rounded `f64`.
-    fn number(&mut self) -> Result<Value, Failure> {
+    fn number(&mut self) -> Result<Tree<'t>, Failure> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         let digits = |from: usize| {
@@ -487,17 +542,17 @@ impl Parser<'_> {
         let token = self.text.get(start..i).unwrap_or_default();
         if integer {
             if let Ok(n) = token.parse::<u64>() {
-                return Ok(Value::Number(n.into()));
+                return Ok(Tree::Number(n.into()));
             }
             if let Ok(n) = token.parse::<i64>() {
                 // serde_json reads `-0` as the float -0.0.
                 if n != 0 {
-                    return Ok(Value::Number(n.into()));
+                    return Ok(Tree::Number(n.into()));
                 }
             }
         }
         match number(token) {
-            Some(n) => Ok(Value::Number(n)),
+            Some(n) => Ok(Tree::Number(n)),
             None => Err(Failure::Syntax("number out of range", start)),
         }
     }

@@ -275,7 +275,9 @@ impl Rule {
         options: &CompileOptions<'_>,
     ) -> Result<CompiledRule, RuleProblem> {
         let set = RuleSet::new(options);
-        let (mut compiled, sites) = set.compile_with_sites(rule)?;
+        let levels = compile::evaluators::value_levels(options.max_depth);
+        let rule = crate::json_checked::Tree::borrowed(rule, levels);
+        let (mut compiled, sites) = set.compile_with_sites(&rule)?;
         compiled.warnings.extend(set.reached_warnings(&sites));
         Ok(compiled)
     }

@@ -4,9 +4,8 @@
 //! violation is a warning: the rule compiles and runs as flagd would run it. Checks that need
 //! the compiled arguments (`fractional`, `sem_ver` operands) live next to their compilation.
 
-use serde_json::Value;
-
 use super::semver::{SemVerOp, Version};
+use crate::json_checked::Tree;
 
 /// The operators, resolved from their names once at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +127,7 @@ fn arity(op: Op) -> Option<(usize, usize)> {
 
 /// The schema's warnings for one operator and its raw argument, as `(relative path, message)`
 /// pairs; `path` is the operator's own path (`if[0].in`).
-pub(crate) fn check(op: Op, name: &str, arg: &Value, path: &str) -> Vec<(String, String)> {
+pub(crate) fn check(op: Op, name: &str, arg: &Tree<'_>, path: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut warn = |p: String, m: String| out.push((p, m));
     match op {
@@ -144,7 +143,7 @@ pub(crate) fn check(op: Op, name: &str, arg: &Value, path: &str) -> Vec<(String,
         ),
         Op::MissingSome => {
             let ok = matches!(arg.as_array().map(Vec::as_slice),
-                Some([Value::Number(_), keys]) if is_string_array(keys));
+                Some([Tree::Number(_), keys]) if is_string_array(keys));
             if !ok {
                 warn(path.to_owned(), "flagd's schema expects `missing_some` to be [number, [strings]]".to_owned());
             }
@@ -155,7 +154,7 @@ pub(crate) fn check(op: Op, name: &str, arg: &Value, path: &str) -> Vec<(String,
         ),
         Op::StartsWith | Op::EndsWith => {
             for (i, item) in arg.as_array().into_iter().flatten().enumerate() {
-                if !matches!(item, Value::String(_) | Value::Object(_)) {
+                if !matches!(item, Tree::String(_) | Tree::Object(_)) {
                     warn(
                         super::compile::index_path(path, i),
                         format!("`{name}` compares strings: this literal is not a string, so the operator returns null"),
@@ -222,8 +221,8 @@ fn takes_list_only(op: Op) -> bool {
     )
 }
 
-fn is_string_array(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+fn is_string_array(v: &Tree<'_>) -> bool {
+    v.as_array().is_some_and(|a| a.iter().all(Tree::is_string))
 }
 
 /// `$flagd.*` other than the two properties flagd injects.
@@ -231,15 +230,15 @@ fn unknown_flagd_property(path: &str) -> bool {
     path.starts_with("$flagd.") && path != "$flagd.flagKey" && path != "$flagd.timestamp"
 }
 
-fn check_var(arg: &Value, path: &str, warn: &mut impl FnMut(String, String)) {
+fn check_var(arg: &Tree<'_>, path: &str, warn: &mut impl FnMut(String, String)) {
     let name = match arg {
-        Value::String(s) => Some(s.as_str()),
-        Value::Array(items) => {
-            let first = items.first().and_then(Value::as_str);
+        Tree::String(s) => Some(&**s),
+        Tree::Array(items) => {
+            let first = items.first().and_then(Tree::as_str);
             let defaults_ok = items
                 .iter()
                 .skip(1)
-                .all(|d| !matches!(d, Value::Array(_) | Value::Object(_)));
+                .all(|d| !matches!(d, Tree::Array(_) | Tree::Object(_)));
             if first.is_none() || !defaults_ok {
                 warn(path.to_owned(), "flagd's schema expects `var` to be [path, default] with a string path and a literal default".to_owned());
             }
@@ -261,22 +260,22 @@ fn check_var(arg: &Value, path: &str, warn: &mut impl FnMut(String, String)) {
     }
 }
 
-fn check_sem_ver(arg: &Value, path: &str, warn: &mut impl FnMut(String, String)) {
+fn check_sem_ver(arg: &Tree<'_>, path: &str, warn: &mut impl FnMut(String, String)) {
     let Some(items) = arg.as_array() else { return };
     for (i, item) in items.iter().enumerate() {
         let at = super::compile::index_path(path, i);
         match (i, item) {
-            (1, Value::String(op)) if SemVerOp::parse(op).is_some() => {}
+            (1, Tree::String(op)) if SemVerOp::parse(op).is_some() => {}
             (1, _) => warn(at, "`sem_ver` needs a literal operator: one of =, !=, <, <=, >, >=, ^, ~; otherwise it returns null".to_owned()),
-            (_, Value::String(v)) if Version::is_strict(v) => {}
-            (_, Value::String(v)) if Version::parse(v).is_some() => warn(
+            (_, Tree::String(v)) if Version::is_strict(v) => {}
+            (_, Tree::String(v)) if Version::parse(v).is_some() => warn(
                 at,
                 "flagd's schema expects a strict version like 1.2.3 (flagd still accepts a `v` prefix and short forms)".to_owned(),
             ),
-            (_, Value::String(_)) => {
+            (_, Tree::String(_)) => {
                 warn(at, "not a semantic version: `sem_ver` returns null".to_owned());
             }
-            (_, Value::Object(_)) => {}
+            (_, Tree::Object(_)) => {}
             (_, _) => warn(at, "flagd's schema expects a version string or a `var` here".to_owned()),
         }
     }

@@ -1,10 +1,11 @@
 //! Compiling `var`, `val` and `exists` paths.
 
-use crate::hashing::key_hash;
 use serde_json::Value;
 
 use super::plan::Build;
 use super::{Child, Compiler, Entered};
+use crate::hashing::key_hash;
+use crate::json_checked::Tree;
 use crate::targeting::node::{Node, Val, ValPath, Var, VarPath};
 use crate::targeting::path::lookup_cost;
 use crate::targeting::value::push_js_string;
@@ -14,7 +15,7 @@ use crate::targeting::RuleProblem;
 #[derive(Debug)]
 pub(super) struct VarPlan<'v> {
     /// The path as written, when there is one.
-    raw: Option<&'v Value>,
+    raw: Option<&'v Tree<'v>>,
 }
 
 /// A `val` or `exists` waiting for its segments.
@@ -30,12 +31,12 @@ impl Compiler<'_> {
     /// `var`: `[path, default]` or `path`; every part is an expression.
     pub(super) fn plan_var<'v>(
         &mut self,
-        arg: &'v Value,
+        arg: &'v Tree<'v>,
         path: String,
         depth: usize,
     ) -> Entered<'v> {
         let (raw, children) = match arg {
-            Value::Array(items) => (items.first(), self.items_of(items, &path, depth + 1, 0)),
+            Tree::Array(items) => (items.first(), self.items_of(items, &path, depth + 1, 0)),
             other => (
                 Some(other),
                 vec![Child {
@@ -52,12 +53,12 @@ impl Compiler<'_> {
     /// may start with `[n]` to climb `n` scope levels, anything else is computed.
     pub(super) fn plan_val<'v>(
         &mut self,
-        arg: &'v Value,
+        arg: &'v Tree<'v>,
         path: String,
         depth: usize,
         exists: bool,
     ) -> Result<Entered<'v>, RuleProblem> {
-        let Value::Array(items) = arg else {
+        let Tree::Array(items) = arg else {
             let plan = ValPlan {
                 exists,
                 climb: None,
@@ -72,8 +73,8 @@ impl Compiler<'_> {
         };
         let mut rest = items.as_slice();
         let mut climb = None;
-        if let Some((Value::Array(levels), tail)) = rest.split_first() {
-            let n = levels.first().and_then(Value::as_f64).unwrap_or(0.0).abs();
+        if let Some((Tree::Array(levels), tail)) = rest.split_first() {
+            let n = levels.first().and_then(Tree::as_f64).unwrap_or(0.0).abs();
             // Saturating: a huge climb simply leaves the scope chain and finds nothing.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let n = n as usize;
@@ -103,11 +104,11 @@ pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
     let path = match path_arg {
         None => VarPath::Whole,
         Some((raw, node)) => match (raw, node) {
-            (Value::Null, _) => VarPath::Whole,
-            (Value::String(s), _) if s.is_empty() => VarPath::Whole,
-            (Value::String(_) | Value::Number(_) | Value::Bool(_), _) => {
+            (Tree::Null, _) => VarPath::Whole,
+            (Tree::String(s), _) if s.is_empty() => VarPath::Whole,
+            (Tree::String(_) | Tree::Number(_) | Tree::Bool(_), _) => {
                 let mut text = String::new();
-                push_js_string(&mut text, raw);
+                push_js_string(&mut text, &raw.to_value());
                 let segments: Box<[Box<str>]> = text.split('.').map(Box::from).collect();
                 let cost = lookup_cost(segments.iter().map(|s| &**s));
                 let first = segments.first().map_or("", |s| &**s);

@@ -15,13 +15,15 @@
 //! names the evaluator where it started, so a chain of ten thousand broken links still gets
 //! one short message.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Bounds, Compiler, Paths, Stats};
 use crate::hashing::{fast_map, FastMap};
+use crate::json_checked::{Members, Tree};
 use crate::targeting::node::{Evaluator, Node};
 use crate::targeting::{CompiledRule, RuleProblem};
 
@@ -158,8 +160,25 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles `options.evaluators`, each once.
     pub fn new(options: &crate::targeting::CompileOptions<'_>) -> Self {
-        let empty = Map::new();
-        let map = options.evaluators.unwrap_or(&empty);
+        let evaluators: Option<Members<'_>> = options.evaluators.map(|map| {
+            map.iter()
+                .map(|(name, body)| {
+                    let body = Tree::borrowed(body, value_levels(options.max_depth));
+                    (Cow::Borrowed(name.as_str()), body)
+                })
+                .collect()
+        });
+        Self::with_evaluators(evaluators.as_ref(), options)
+    }
+
+    /// Compiles `evaluators` (a parsed document's, not `options.evaluators`), each once, with
+    /// the limits of `options`.
+    pub(crate) fn with_evaluators(
+        evaluators: Option<&Members<'_>>,
+        options: &crate::targeting::CompileOptions<'_>,
+    ) -> Self {
+        let empty = Members::default();
+        let map = evaluators.unwrap_or(&empty);
         let mut index = Index {
             names: fast_map(map.len()),
             slots: Vec::with_capacity(map.len()),
@@ -167,12 +186,9 @@ impl RuleSet {
         };
         for name in map.keys() {
             // A repeated name cannot happen in a parsed map; the first position wins anyway.
-            index
-                .names
-                .entry(name.as_str().into())
-                .or_insert(index.slots.len());
+            index.names.entry(name.into()).or_insert(index.slots.len());
             index.slots.push(Arc::new(Evaluator {
-                name: name.as_str().into(),
+                name: name.into(),
                 body: OnceLock::new(),
             }));
             index.states.push(State::Pending);
@@ -455,12 +471,17 @@ impl RuleSet {
     /// including a `$ref` to a broken evaluator, and when the document's rules together
     /// exceed `max_total_elements`.
     pub fn compile(&self, rule: &Value) -> Result<CompiledRule, RuleProblem> {
+        self.compile_tree(&Tree::borrowed(rule, value_levels(self.max_depth)))
+    }
+
+    /// [`RuleSet::compile`] of a parsed document's rule.
+    pub(crate) fn compile_tree(&self, rule: &Tree<'_>) -> Result<CompiledRule, RuleProblem> {
         self.compile_with_sites(rule).map(|(compiled, _)| compiled)
     }
 
     pub(crate) fn compile_with_sites(
         &self,
-        rule: &Value,
+        rule: &Tree<'_>,
     ) -> Result<(CompiledRule, Vec<RefSite>), RuleProblem> {
         let mut compiler = Compiler::new(self.bounds(), &self.index, Paths::Skipped);
         let mut result = compiler.compile_root(rule);
@@ -507,6 +528,13 @@ impl RuleSet {
         }
         out
     }
+}
+
+/// How many JSON levels of a caller's `Value` a compilation that allows `max_depth` operator
+/// levels can look at: an operator is two (its object and its argument list), and a few more
+/// cover `fractional` buckets and `val` paths. Deeper parts are past the limit whatever they hold.
+pub(crate) fn value_levels(max_depth: usize) -> usize {
+    max_depth.saturating_mul(2).saturating_add(8)
 }
 
 pub(crate) fn depth_message(max: usize) -> String {

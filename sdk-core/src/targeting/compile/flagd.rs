@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::plan::Build;
 use super::{Child, Compiler, Entered};
+use crate::json_checked::Tree;
 use crate::targeting::node::{Args, Bucket, CatPart, FracKey, Fractional, Node, VarPath, Weight};
 use crate::targeting::ops::flagd::{
     fixed_weight, literal_variant_invalid, weight_of, MAX_TOTAL_WEIGHT,
@@ -57,7 +58,7 @@ enum WeightPlan {
 impl Compiler<'_> {
     pub(super) fn plan_fractional<'v>(
         &mut self,
-        arg: &'v Value,
+        arg: &'v Tree<'v>,
         path: String,
         depth: usize,
     ) -> Result<Entered<'v>, RuleProblem> {
@@ -89,20 +90,20 @@ impl Compiler<'_> {
                 );
                 return Ok(Entered::Node(Node::Lit(Value::Null)));
             }
-            Some((Value::Array(_), _)) => (items.as_slice(), 0),
+            Some((Tree::Array(_), _)) => (items.as_slice(), 0),
             Some((first, rest)) => {
                 let at = self.index_path(&plan.path, 0);
                 match first {
-                    Value::String(s) => {
+                    Tree::String(s) => {
                         self.warn(&at, "flagd's schema expects the bucketing value to be a rule, like {\"cat\": [{\"var\": \"$flagd.flagKey\"}, {\"var\": \"email\"}]}; a literal string puts everyone in the same bucket");
                         self.count(&at, depth + 1)?;
-                        plan.key = KeyPlan::Literal(s.as_str().into());
+                        plan.key = KeyPlan::Literal((**s).into());
                     }
-                    Value::Null => {
+                    Tree::Null => {
                         self.warn(&at, "a null bucketing value means flagKey + targetingKey; leave it out instead");
                         self.count(&at, depth + 1)?;
                     }
-                    Value::Object(_) => {
+                    Tree::Object(_) => {
                         plan.key = KeyPlan::Expr;
                         children.push(Child {
                             value: first,
@@ -143,12 +144,12 @@ impl Compiler<'_> {
     /// then returns null).
     fn plan_bucket<'v>(
         &mut self,
-        item: &'v Value,
+        item: &'v Tree<'v>,
         at: String,
         depth: usize,
         children: &mut Vec<Child<'v>>,
     ) -> Result<Option<BucketPlan>, RuleProblem> {
-        let Value::Array(parts) = item else {
+        let Tree::Array(parts) = item else {
             if item.is_object() {
                 self.warn(
                     &at,
@@ -187,7 +188,7 @@ impl Compiler<'_> {
         let weight_at = self.index_path(&at, 1);
         let weight = match parts.get(1) {
             None => WeightPlan::Fixed(1),
-            Some(raw @ Value::Object(_)) => {
+            Some(raw @ Tree::Object(_)) => {
                 children.push(Child {
                     value: raw,
                     path: weight_at,
@@ -197,14 +198,20 @@ impl Compiler<'_> {
             }
             Some(raw) => {
                 self.count(&weight_at, depth + 1)?;
-                match (raw, weight_of(raw)) {
-                    (Value::Number(n), Some(w)) => {
+                // Only null and numbers are weights; the run-time reader decides which.
+                let weight = match raw {
+                    Tree::Null => weight_of(&Value::Null),
+                    Tree::Number(n) => weight_of(&Value::Number(n.clone())),
+                    _ => None,
+                };
+                match (raw, weight) {
+                    (Tree::Number(n), Some(w)) => {
                         if n.as_f64().is_some_and(|f| f < 0.0) {
                             self.warn(&weight_at, "a negative weight counts as 0 (flagd's schema requires weights >= 0)");
                         }
                         WeightPlan::Fixed(w)
                     }
-                    (Value::Null, Some(w)) => {
+                    (Tree::Null, Some(w)) => {
                         self.warn(
                             &weight_at,
                             "flagd's schema expects an integer weight; null counts as 1",

@@ -13,6 +13,7 @@ use super::node::{HashedItems, InSet, Node, SetItems};
 use super::schema::{self, Op};
 use super::value::number_key;
 use super::RuleProblem;
+use crate::json_checked::{Members, Tree};
 use crate::json_path;
 
 mod data;
@@ -68,7 +69,7 @@ pub(crate) struct Stats {
 /// An expression in argument position, still to compile.
 #[derive(Debug)]
 pub(crate) struct Child<'v> {
-    value: &'v Value,
+    value: &'v Tree<'v>,
     path: String,
     depth: usize,
 }
@@ -138,7 +139,7 @@ impl<'o> Compiler<'o> {
     /// `items` as arguments at `depth`, their paths indexed from `offset`.
     pub(super) fn items_of<'v>(
         &self,
-        items: &'v [Value],
+        items: &'v [Tree<'v>],
         path: &str,
         depth: usize,
         offset: usize,
@@ -165,7 +166,7 @@ impl<'o> Compiler<'o> {
 
     /// Compiles a rule: enters expressions depth first, keeping the ones that wait for their
     /// arguments on a stack (at most `max_depth` of them, since entering checks the depth).
-    pub(crate) fn compile_root(&mut self, rule: &Value) -> Result<Node, RuleProblem> {
+    pub(crate) fn compile_root(&mut self, rule: &Tree<'_>) -> Result<Node, RuleProblem> {
         let mut stack: Vec<Pending<'_>> = Vec::new();
         let mut next = Child {
             value: rule,
@@ -281,7 +282,7 @@ impl<'o> Compiler<'o> {
     /// are levels, so the depth limit bounds every later walk of the value.
     fn count_literal(
         &mut self,
-        value: &Value,
+        value: &Tree<'_>,
         path: &str,
         depth: usize,
     ) -> Result<(), RuleProblem> {
@@ -291,11 +292,11 @@ impl<'o> Compiler<'o> {
         while let Some((value, level)) = stack.pop() {
             elements += 1;
             match value {
-                Value::Array(items) if !items.is_empty() => {
+                Tree::Array(items) if !items.is_empty() => {
                     self.reach(path, level + 1)?;
                     stack.extend(items.iter().map(|item| (item, level + 1)));
                 }
-                Value::Object(map) if !map.is_empty() => {
+                Tree::Object(map) if !map.is_empty() => {
                     self.reach(path, level + 1)?;
                     stack.extend(map.values().map(|item| (item, level + 1)));
                 }
@@ -308,36 +309,36 @@ impl<'o> Compiler<'o> {
     /// Enters a JSON value in expression position at level `depth`.
     fn enter<'v>(
         &mut self,
-        value: &'v Value,
+        value: &'v Tree<'v>,
         path: &str,
         depth: usize,
     ) -> Result<Entered<'v>, RuleProblem> {
         match value {
-            Value::Array(items) if is_literal(items) => {
+            Tree::Array(items) if is_literal(items) => {
                 self.count_literal(value, path, depth)?;
-                Ok(Entered::Node(Node::Lit(value.clone())))
+                Ok(Entered::Node(Node::Lit(value.to_value())))
             }
-            Value::Array(items) => {
+            Tree::Array(items) => {
                 self.count(path, depth)?;
                 Ok(Entered::Pending(
                     Build::Array,
                     self.items_of(items, path, depth + 1, 0),
                 ))
             }
-            Value::Object(map) => {
+            Tree::Object(map) => {
                 self.count(path, depth)?;
                 self.enter_object(map, path, depth)
             }
             scalar => {
                 self.count(path, depth)?;
-                Ok(Entered::Node(Node::Lit(scalar.clone())))
+                Ok(Entered::Node(Node::Lit(scalar.to_value())))
             }
         }
     }
 
     fn enter_object<'v>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v Members<'v>,
         path: &str,
         depth: usize,
     ) -> Result<Entered<'v>, RuleProblem> {
@@ -367,13 +368,13 @@ impl<'o> Compiler<'o> {
     /// `{"$ref": name}`: a link to the shared evaluator. When the evaluators are compiled
     /// already (a rule), its size and depth count here; while they are being compiled (an
     /// evaluator body), the site is recorded and checked once every body is compiled.
-    fn link_ref(&mut self, arg: &Value, path: &str, depth: usize) -> Result<Node, RuleProblem> {
+    fn link_ref(&mut self, arg: &Tree<'_>, path: &str, depth: usize) -> Result<Node, RuleProblem> {
         // A site keeps its path (for the evaluator's warnings and problems, reported at the
         // first site that reaches them).
         if self.paths == Paths::Skipped {
             self.needs_paths.set(true);
         }
-        let Value::String(name) = arg else {
+        let Tree::String(name) = arg else {
             return Err(self.problem(path, "`$ref` must be the name of an evaluator (a string)"));
         };
         let Some(target) = self.index.position(name) else {
@@ -420,13 +421,13 @@ fn fold_array(nodes: Vec<Node>) -> Node {
 }
 
 /// An array without objects anywhere inside: a constant, whatever its size.
-fn is_literal(items: &[Value]) -> bool {
-    let mut stack: Vec<&[Value]> = vec![items];
+fn is_literal(items: &[Tree<'_>]) -> bool {
+    let mut stack: Vec<&[Tree<'_>]> = vec![items];
     while let Some(items) = stack.pop() {
         for item in items {
             match item {
-                Value::Object(_) => return false,
-                Value::Array(inner) => stack.push(inner),
+                Tree::Object(_) => return false,
+                Tree::Array(inner) => stack.push(inner),
                 _ => {}
             }
         }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{data, flagd, fold_array, in_node, Child, Compiler, Entered};
+use crate::json_checked::Tree;
 use crate::targeting::node::{Args, ArithOp, CmpOp, Extremum, IterOp, Node, StrMatch};
 use crate::targeting::schema::Op;
 use crate::targeting::RuleProblem;
@@ -29,7 +30,7 @@ pub(super) enum Build<'v> {
     Iter {
         op: Option<IterOp>,
         name: &'v str,
-        arg: &'v Value,
+        arg: &'v Tree<'v>,
         path: String,
     },
     /// Arguments as written: a list, or one expression.
@@ -47,9 +48,9 @@ pub(super) enum Build<'v> {
 impl Compiler<'_> {
     /// An operator's arguments: the items of an argument list, one level down, or the single
     /// argument itself, one level down at the operator's own path.
-    fn arguments<'v>(&self, arg: &'v Value, path: &str, depth: usize) -> Vec<Child<'v>> {
+    fn arguments<'v>(&self, arg: &'v Tree<'v>, path: &str, depth: usize) -> Vec<Child<'v>> {
         match arg {
-            Value::Array(items) => self.items_of(items, path, depth + 1, 0),
+            Tree::Array(items) => self.items_of(items, path, depth + 1, 0),
             single => vec![Child {
                 value: single,
                 path: path.to_owned(),
@@ -63,7 +64,7 @@ impl Compiler<'_> {
         &mut self,
         op: Op,
         name: &'v str,
-        arg: &'v Value,
+        arg: &'v Tree<'v>,
         path: String,
         depth: usize,
     ) -> Result<Entered<'v>, RuleProblem> {
@@ -79,7 +80,7 @@ impl Compiler<'_> {
             Op::Fractional => return self.plan_fractional(arg, path, depth),
             Op::Preserve => {
                 self.count_literal(arg, &path, depth + 1)?;
-                return Ok(Entered::Node(Node::Lit(arg.clone())));
+                return Ok(Entered::Node(Node::Lit(arg.to_value())));
             }
             Op::Missing => args(Node::Missing),
             Op::Coalesce => args(Node::Coalesce),
@@ -179,14 +180,14 @@ impl Compiler<'_> {
         &mut self,
         op: Option<IterOp>,
         name: &str,
-        arg: &Value,
+        arg: &Tree<'_>,
         path: &str,
         nodes: Vec<Node>,
     ) -> Node {
         let items = arg.as_array().map(Vec::as_slice).unwrap_or_default();
-        let null_source = items.first().is_some_and(Value::is_null);
+        let null_source = items.first().is_some_and(Tree::is_null);
         let body_required = !matches!(op, Some(IterOp::All | IterOp::Some | IterOp::None));
-        let null_body = body_required && items.get(1).is_none_or(Value::is_null);
+        let null_body = body_required && items.get(1).is_none_or(Tree::is_null);
         if null_source || null_body {
             self.warn(
                 path,

@@ -1,0 +1,318 @@
+//! The parse's own value: a JSON tree whose strings and keys borrow from the document text.
+//!
+//! A config is read once and compiled; building serde_json's `Value` for it first cost an
+//! allocation per key and per string, an `IndexMap` (two allocations and a SipHash per key)
+//! per object, and as much again to drop it: about 40 % of loading a 1,000-flag config. A
+//! [`Tree`] allocates only for arrays and objects (one `Vec` each) and for strings with
+//! escapes; objects are small and read a few times each, so a member is found by a linear scan.
+//! The config loader and the rule compiler read trees; [`Tree::to_value`] makes the
+//! `serde_json::Value` of the parts that are kept (variant values, metadata, literals).
+//!
+//! The accessors are named as serde_json's, so code reads the same over either.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Number, Value};
+
+/// A JSON value borrowing from the text it was parsed from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tree<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    /// Borrowed from the text unless it had escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Tree<'a>>),
+    Object(Members<'a>),
+}
+
+/// An object's members in document order, each key once (the parse keeps the last of two
+/// equal keys at the first one's place, as serde_json does).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Members<'a>(pub(super) Vec<(Cow<'a, str>, Tree<'a>)>);
+
+impl<'a> Members<'a> {
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value of member `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&Tree<'a>> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value)
+    }
+
+    /// Takes member `key` out (the others keep their order).
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Tree<'a>> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(at).1)
+    }
+
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Tree<'a>)> {
+        self.into_iter()
+    }
+
+    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.0.iter().map(|(key, _)| &**key)
+    }
+
+    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Tree<'a>> {
+        self.0.iter().map(|(_, value)| value)
+    }
+
+    /// The object as serde_json's map, in the same order.
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(self.0.len());
+        for (key, value) in &self.0 {
+            map.insert(key.to_string(), value.to_value());
+        }
+        map
+    }
+}
+
+impl<'m, 'a> IntoIterator for &'m Members<'a> {
+    type Item = (&'m str, &'m Tree<'a>);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'m, (Cow<'a, str>, Tree<'a>)>,
+        fn(&'m (Cow<'a, str>, Tree<'a>)) -> (&'m str, &'m Tree<'a>),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(key, value)| (&**key, value))
+    }
+}
+
+/// Members from pairs whose keys are already unique (a serde_json map's).
+impl<'a> FromIterator<(Cow<'a, str>, Tree<'a>)> for Members<'a> {
+    fn from_iter<I: IntoIterator<Item = (Cow<'a, str>, Tree<'a>)>>(pairs: I) -> Self {
+        Members(pairs.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for Members<'a> {
+    type Item = (Cow<'a, str>, Tree<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Tree<'a>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> Tree<'a> {
+    /// Object member `key` (`None` for a non-object too).
+    pub(crate) fn get(&self, key: &str) -> Option<&Tree<'a>> {
+        self.as_object()?.get(key)
+    }
+
+    pub(crate) fn as_object(&self) -> Option<&Members<'a>> {
+        match self {
+            Tree::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&Vec<Tree<'a>>> {
+        match self {
+            Tree::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Tree::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_number(&self) -> Option<&Number> {
+        match self {
+            Tree::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        self.as_number()?.as_f64()
+    }
+
+    pub(crate) fn as_u64(&self) -> Option<u64> {
+        self.as_number()?.as_u64()
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Tree::Null)
+    }
+
+    pub(crate) fn is_array(&self) -> bool {
+        matches!(self, Tree::Array(_))
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        matches!(self, Tree::Object(_))
+    }
+
+    pub(crate) fn is_string(&self) -> bool {
+        matches!(self, Tree::String(_))
+    }
+
+    /// The JSON type, as messages name it ("a string", "an object").
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Tree::Null => "null",
+            Tree::Bool(_) => "a boolean",
+            Tree::Number(_) => "a number",
+            Tree::String(_) => "a string",
+            Tree::Array(_) => "an array",
+            Tree::Object(_) => "an object",
+        }
+    }
+
+    /// The same value as serde_json's. Without recursion, like the parse: a value may nest as
+    /// deep as [`super::MAX_DEPTH`], and converting it must not need the stack for that.
+    pub(crate) fn to_value(&self) -> Value {
+        enum Open<'t, 'a> {
+            Array(std::slice::Iter<'t, Tree<'a>>, Vec<Value>),
+            /// The members to convert, those converted, and the key of the one being converted.
+            Object(
+                std::slice::Iter<'t, (Cow<'a, str>, Tree<'a>)>,
+                Map<String, Value>,
+                &'t str,
+            ),
+        }
+        let mut open: Vec<Open<'_, 'a>> = Vec::new();
+        let mut next = self;
+        loop {
+            // `None` when `next` opened a container, which has nothing to receive yet.
+            let mut done = match next {
+                Tree::Null => Some(Value::Null),
+                Tree::Bool(b) => Some(Value::Bool(*b)),
+                Tree::Number(n) => Some(Value::Number(n.clone())),
+                Tree::String(text) => Some(Value::String(text.to_string())),
+                Tree::Array(items) => {
+                    open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
+                    None
+                }
+                Tree::Object(members) => {
+                    let map = Map::with_capacity(members.len());
+                    open.push(Open::Object(members.0.iter(), map, ""));
+                    None
+                }
+            };
+            // Hand the finished value to its container, closing every container it completes.
+            loop {
+                let following = match open.last_mut() {
+                    None => return done.unwrap_or(Value::Null),
+                    Some(Open::Array(items, built)) => {
+                        built.extend(done.take());
+                        items.next()
+                    }
+                    Some(Open::Object(members, built, key)) => {
+                        if let Some(value) = done.take() {
+                            built.insert((*key).to_owned(), value);
+                        }
+                        members.next().map(|(name, value)| {
+                            *key = name;
+                            value
+                        })
+                    }
+                };
+                if let Some(value) = following {
+                    next = value;
+                    break;
+                }
+                done = match open.pop() {
+                    Some(Open::Array(_, built)) => Some(Value::Array(built)),
+                    Some(Open::Object(_, built, _)) => Some(Value::Object(built)),
+                    None => None,
+                };
+            }
+        }
+    }
+
+    /// A tree over serde_json's value, borrowing its strings, for callers that hold a `Value`
+    /// (the public rule compiler). A caller's value may nest deeper than any parsed document,
+    /// and the tree is dropped recursively, so containers more than `max_levels` deep are not
+    /// copied: each becomes a stand-in that reads the same to a compiler that stops at a
+    /// shallower depth (an object where the original holds an object somewhere, which keeps
+    /// an enclosing array from looking like a literal; else a non-empty array). The copy
+    /// itself uses no recursion.
+    pub(crate) fn borrowed(value: &'a Value, max_levels: usize) -> Self {
+        enum Open<'a> {
+            Array(std::slice::Iter<'a, Value>, Vec<Tree<'a>>),
+            /// The members to convert, those converted, and the key of the one being converted.
+            Object(
+                serde_json::map::Iter<'a>,
+                Vec<(Cow<'a, str>, Tree<'a>)>,
+                &'a str,
+            ),
+        }
+        let mut open: Vec<Open<'a>> = Vec::new();
+        let mut next = value;
+        loop {
+            // `None` when `next` opened a container, which has nothing to receive yet.
+            let mut done = match next {
+                Value::Null => Some(Tree::Null),
+                Value::Bool(b) => Some(Tree::Bool(*b)),
+                Value::Number(n) => Some(Tree::Number(n.clone())),
+                Value::String(text) => Some(Tree::String(Cow::Borrowed(text))),
+                container if open.len() >= max_levels => Some(stand_in(container)),
+                Value::Array(items) => {
+                    open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
+                    None
+                }
+                Value::Object(map) => {
+                    open.push(Open::Object(map.iter(), Vec::with_capacity(map.len()), ""));
+                    None
+                }
+            };
+            loop {
+                let following = match open.last_mut() {
+                    None => return done.unwrap_or(Tree::Null),
+                    Some(Open::Array(items, built)) => {
+                        built.extend(done.take());
+                        items.next()
+                    }
+                    Some(Open::Object(members, built, key)) => {
+                        if let Some(value) = done.take() {
+                            built.push((Cow::Borrowed(*key), value));
+                        }
+                        members.next().map(|(name, value)| {
+                            *key = name;
+                            value
+                        })
+                    }
+                };
+                if let Some(value) = following {
+                    next = value;
+                    break;
+                }
+                done = match open.pop() {
+                    Some(Open::Array(_, built)) => Some(Tree::Array(built)),
+                    Some(Open::Object(_, built, _)) => Some(Tree::Object(Members(built))),
+                    None => None,
+                };
+            }
+        }
+    }
+}
+
+/// What [`Tree::borrowed`] keeps of a container past its depth: whether it holds an object
+/// anywhere, and that it is not empty.
+fn stand_in<'a>(container: &Value) -> Tree<'a> {
+    let mut stack = vec![container];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(_) => return Tree::Object(Members::default()),
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    Tree::Array(vec![Tree::Null])
+}
