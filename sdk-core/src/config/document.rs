@@ -1,7 +1,5 @@
 //! The top level of a config document: limits, sections, and assembling the [`Config`].
 
-use std::borrow::Cow;
-
 use super::diagnostics::{Diagnostics, Severity};
 use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
 use super::experiments::{parse_experiment, parse_holdout, parse_layer};
@@ -10,7 +8,7 @@ use super::policies::parse_policy;
 use super::{references, Config, Entity, Named};
 use crate::error::{Error, ErrorKind};
 use crate::hashing::fast_map;
-use crate::json_checked::{self, Members, Tree};
+use crate::json_checked::{self, Bump, Members, Tree};
 use crate::json_path;
 use crate::limits::Limits;
 use crate::targeting::{CompileOptions, RuleSet};
@@ -37,10 +35,12 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
         )));
     }
     let mut duplicates = Duplicates::default();
-    let root = json_checked::parse_reporting(json, limits.max_json_depth, &mut |parents, key| {
-        duplicates.record(parents, key);
-    })?;
-    let mut top = match root {
+    let arena = Bump::new();
+    let root =
+        json_checked::parse_reporting(json, &arena, limits.max_json_depth, &mut |parents, key| {
+            duplicates.record(parents, key);
+        })?;
+    let top = match root {
         Tree::Object(top) => top,
         other => {
             return Err(invalid(format!(
@@ -52,11 +52,9 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     if let Some(message) = duplicates.document_error() {
         return Err(invalid(message));
     }
-    check_schema_version(&top)?;
-    // The flags are taken out of the document and each one's JSON is dropped as soon as it is
-    // compiled, so the parsed tree and the compiled config are not both whole in memory at once.
-    let daemon_schema = declares_flagd_daemon_schema(&top);
-    let flag_entries = flag_entries(top.remove("flags"), daemon_schema)?;
+    check_schema_version(top)?;
+    let daemon_schema = declares_flagd_daemon_schema(top);
+    let flag_entries = flag_entries(top.get("flags"), daemon_schema)?;
     let top = &top;
 
     let mut diags = Diagnostics::default();
@@ -109,7 +107,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     let mut disabled = Vec::with_capacity(flag_entries.len());
     let mut flag_index = fast_map(flag_entries.len());
     for (item, (key, value, path, extra)) in flag_entries.into_iter().enumerate() {
-        if let Some(&first) = flag_index.get(&*key) {
+        if let Some(&first) = flag_index.get(key) {
             // The array form's `key` repeated: which definition was meant is as unclear as with
             // a repeated key of the map form, so neither is served.
             let message = format!("duplicate flag key \"{key}\"");
@@ -120,7 +118,7 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
             continue;
         }
         // By key in the map form, by position in the array form.
-        let duplicate = duplicates.entity_error("flags", &key).or_else(|| {
+        let duplicate = duplicates.entity_error("flags", key).or_else(|| {
             duplicates
                 .flag_item(item)
                 .map(|p| (p.to_owned(), REPEATED_KEY.to_owned()))
@@ -276,27 +274,30 @@ impl Sections<'_> {
 
 /// `(key, definition, path, extra allowed fields)` for each flag, from the map form or, in a
 /// document that declares flagd's daemon schema, the array form.
-type FlagEntry<'t> = (Cow<'t, str>, Tree<'t>, String, &'static [&'static str]);
+type FlagEntry<'t> = (&'t str, &'t Tree<'t>, String, &'static [&'static str]);
 
-fn flag_entries(flags: Option<Tree<'_>>, daemon_schema: bool) -> Result<Vec<FlagEntry<'_>>, Error> {
+fn flag_entries<'t>(
+    flags: Option<&'t Tree<'t>>,
+    daemon_schema: bool,
+) -> Result<Vec<FlagEntry<'t>>, Error> {
     match flags {
         Some(Tree::Object(map)) => Ok(map
             .into_iter()
             .map(|(key, value)| {
-                let path = json_path::key("flags", &key);
+                let path = json_path::key("flags", key);
                 (key, value, path, &[][..])
             })
             .collect()),
         // The array form belongs to the flagd daemon's schema (flagd.json); the provider schema
         // (flags.json), which a config follows by default, only has the map form.
         Some(Tree::Array(items)) if daemon_schema => items
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, item)| {
                 let path = json_path::index("flags", i);
                 match item.get("key") {
                     Some(Tree::String(key)) if !key.is_empty() => {
-                        Ok((key.clone(), item, path, &["key"][..]))
+                        Ok((*key, item, path, &["key"][..]))
                     }
                     _ => Err(invalid(format!(
                         "{path}.key: a flag in the array form needs a non-empty string key"
@@ -316,7 +317,7 @@ fn flag_entries(flags: Option<Tree<'_>>, daemon_schema: bool) -> Result<Vec<Flag
     }
 }
 
-fn declares_flagd_daemon_schema(top: &Members<'_>) -> bool {
+fn declares_flagd_daemon_schema(top: Members<'_>) -> bool {
     top.get("$schema")
         .and_then(Tree::as_str)
         .is_some_and(|s| s.ends_with("/flagd.json") || s == "flagd.json")
@@ -332,7 +333,7 @@ fn parse_evaluators(
 ) -> Result<RuleSet, Error> {
     let map = match value {
         None | Some(Tree::Null) => None,
-        Some(Tree::Object(map)) => Some(map),
+        Some(Tree::Object(map)) => Some(*map),
         Some(other) => {
             return Err(invalid(format!(
                 "$evaluators: must be an object of named rules, not {}",
@@ -375,7 +376,7 @@ fn parse_evaluators(
     Ok(rules)
 }
 
-fn check_schema_version(top: &Members<'_>) -> Result<(), Error> {
+fn check_schema_version(top: Members<'_>) -> Result<(), Error> {
     match top.get("schema") {
         None => Ok(()),
         Some(v) if v.as_u64() == Some(1) => Ok(()),

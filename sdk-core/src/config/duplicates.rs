@@ -139,7 +139,7 @@ impl Duplicates {
     /// one of them, transitively. Each with the path of the duplicate behind it.
     pub(super) fn broken_evaluators(
         &self,
-        evaluators: Option<&Members<'_>>,
+        evaluators: Option<Members<'_>>,
     ) -> HashMap<String, String> {
         let mut broken: HashMap<String, String> = self
             .entities
@@ -208,7 +208,7 @@ fn refs(rule: &Tree<'_>) -> HashSet<String> {
                 }
                 stack.extend(map.values());
             }
-            Tree::Array(items) => stack.extend(items),
+            Tree::Array(items) => stack.extend(items.iter()),
             _ => {}
         }
     }

@@ -306,7 +306,7 @@ fn parse_allocation(
     let mut total: u64 = 0;
     for (i, entry) in entries.iter().enumerate() {
         let entry_path = json_path::index(path, i);
-        let pair = match entry.as_array().map(Vec::as_slice) {
+        let pair = match entry.as_array() {
             Some([Tree::String(name), weight]) => as_u32(weight).map(|w| (name, w)),
             _ => None,
         };
@@ -325,7 +325,7 @@ fn parse_allocation(
             return None;
         }
         total += u64::from(weight);
-        allocation.push(((**name).into(), weight));
+        allocation.push(((*name).into(), weight));
     }
     if total == 0 {
         diags.error(
@@ -345,7 +345,7 @@ fn parse_allocation(
 }
 
 fn parse_time(
-    map: &Members<'_>,
+    map: Members<'_>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,
@@ -414,7 +414,7 @@ pub(crate) fn parse_layer(
     // fit in a layer: a longer list is wrong whatever it holds, and is not looked at further.
     let count: usize = ranges_map
         .values()
-        .map(|list| list.as_array().map_or(0, Vec::len))
+        .map(|list| list.as_array().map_or(0, <[_]>::len))
         .sum();
     if count > BUCKETS as usize {
         diags.error(
@@ -438,7 +438,7 @@ pub(crate) fn parse_layer(
             continue;
         };
         for (i, item) in items.iter().enumerate() {
-            let bounds = match item.as_array().map(Vec::as_slice) {
+            let bounds = match item.as_array() {
                 Some([start, end]) => as_u32(start).zip(as_u32(end)),
                 _ => None,
             };

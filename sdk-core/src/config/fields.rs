@@ -11,9 +11,9 @@ pub(crate) fn object<'v>(
     path: &str,
     what: &str,
     diags: &mut Diagnostics,
-) -> Option<&'v Members<'v>> {
+) -> Option<Members<'v>> {
     match value {
-        Tree::Object(map) => Some(map),
+        Tree::Object(map) => Some(*map),
         other => {
             diags.error(
                 path,
@@ -26,7 +26,7 @@ pub(crate) fn object<'v>(
 
 /// Reports every field of `map` that is not in `allowed` as an error. Returns `false` if any.
 pub(crate) fn reject_unknown(
-    map: &Members<'_>,
+    map: Members<'_>,
     path: &str,
     allowed: &[&str],
     diags: &mut Diagnostics,
@@ -49,7 +49,7 @@ pub(crate) fn reject_unknown(
 
 /// An optional string field. `Err(())` after reporting a wrongly typed value.
 pub(crate) fn opt_str<'v>(
-    map: &'v Members<'v>,
+    map: Members<'v>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,
@@ -69,7 +69,7 @@ pub(crate) fn opt_str<'v>(
 
 /// An optional number field within `[min, max]`. `Err(())` after reporting a bad value.
 pub(crate) fn opt_number_in(
-    map: &Members<'_>,
+    map: Members<'_>,
     key: &str,
     path: &str,
     (min, max): (f64, f64),
@@ -99,7 +99,7 @@ pub(crate) fn opt_number_in(
 
 /// An optional boolean field. `Err(())` after reporting a wrongly typed value.
 pub(crate) fn opt_bool(
-    map: &Members<'_>,
+    map: Members<'_>,
     key: &str,
     path: &str,
     diags: &mut Diagnostics,

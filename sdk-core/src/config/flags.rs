@@ -61,7 +61,7 @@ impl Flag {
 /// flag as broken, so the returned value is only used when none was pushed. The flag's tree is
 /// taken, so it is dropped as soon as the flag is built.
 pub(crate) fn parse_flag(
-    value: Tree<'_>,
+    value: &Tree<'_>,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
     rules: &RuleSet,
@@ -80,7 +80,7 @@ pub(crate) fn parse_flag(
     let [mut state, mut variants, mut default_variant, mut targeting, mut metadata] =
         [None, None, None, None, None];
     for (key, value) in fields {
-        let slot = match &*key {
+        let slot = match key {
             "state" => &mut state,
             "variants" => &mut variants,
             "defaultVariant" => &mut default_variant,
@@ -92,7 +92,7 @@ pub(crate) fn parse_flag(
                     // Built only when kept: a flag may have a million of them.
                     diags.push_with(Severity::Warning, || {
                         (
-                            json_path::key(path, &key),
+                            json_path::key(path, key),
                             "unknown field in a flag (ignored)".to_owned(),
                         )
                     });
@@ -102,10 +102,10 @@ pub(crate) fn parse_flag(
         };
         *slot = Some(value);
     }
-    let state = parse_state(state.as_ref(), path, diags);
+    let state = parse_state(state, path, diags);
     let variants = parse_variants(variants, path, limits, diags);
-    let default_variant = parse_default_variant(default_variant.as_ref(), &variants, path, diags);
-    let targeting = parse_targeting(targeting.as_ref(), path, rules, diags);
+    let default_variant = parse_default_variant(default_variant, &variants, path, diags);
+    let targeting = parse_targeting(targeting, path, rules, diags);
     let own_metadata = metadata
         .as_ref()
         .and_then(|m| parse_metadata(m, &json_path::key(path, "metadata"), diags));
@@ -140,8 +140,8 @@ fn parse_state(
 ) -> Option<FlagState> {
     let path = || json_path::key(flag_path, "state");
     match value {
-        Some(Tree::String(s)) if s == "ENABLED" => Some(FlagState::Enabled),
-        Some(Tree::String(s)) if s == "DISABLED" => Some(FlagState::Disabled),
+        Some(Tree::String(s)) if *s == "ENABLED" => Some(FlagState::Enabled),
+        Some(Tree::String(s)) if *s == "DISABLED" => Some(FlagState::Disabled),
         Some(_) => {
             diags.error(&path(), r#"must be "ENABLED" or "DISABLED""#);
             None
@@ -165,7 +165,7 @@ fn variant_type(value: &Tree<'_>) -> Option<&'static str> {
 }
 
 fn parse_variants(
-    value: Option<Tree<'_>>,
+    value: Option<&Tree<'_>>,
     flag_path: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
@@ -207,20 +207,20 @@ fn parse_variants(
     for (name, value) in map {
         let variant_path = |name: &str| json_path::key(&path(), name);
         if name.is_empty() {
-            diags.error(&variant_path(&name), "a variant name must not be empty");
+            diags.error(&variant_path(name), "a variant name must not be empty");
             ok = false;
             continue;
         }
-        let policy = policy_reference(&value);
+        let policy = policy_reference(value);
         if let Some(Err(message)) = &policy {
-            diags.error(&variant_path(&name), message.clone());
+            diags.error(&variant_path(name), message.clone());
             ok = false;
             continue;
         }
         let policy = policy.and_then(Result::ok);
         let name: Box<str> = name.into();
         if policy.is_none() {
-            match (variant_type(&value), &first_type) {
+            match (variant_type(value), &first_type) {
                 (None, _) => {
                     diags.error(
                         &variant_path(&name),
@@ -286,7 +286,7 @@ fn parse_default_variant(
     match value {
         // flagd reads an empty `defaultVariant` as "no default": the caller's default is served.
         None | Some(Tree::Null) => Some(None),
-        Some(Tree::String(name)) if name.is_empty() => Some(None),
+        Some(Tree::String("")) => Some(None),
         Some(Tree::String(name)) => {
             // Without valid variants the flag is broken already; don't pile on a second message.
             let variants = variants.as_ref()?;

@@ -15,7 +15,7 @@ use crate::json_path;
 /// that did not parse.
 pub(super) fn check(
     config: &mut Config,
-    raw_experiments: Option<&Members<'_>>,
+    raw_experiments: Option<Members<'_>>,
     diags: &mut Diagnostics,
 ) {
     check_policy_references(config, diags);
@@ -222,7 +222,7 @@ fn break_dependents_of_broken_layers(config: &mut Config) {
 
 /// A flag with a broken experiment cannot serve what its owner meant it to: it is broken too, so
 /// the failure shows as `PARSE_ERROR` instead of silently serving the default to everyone.
-fn break_flags_of_broken_experiments(config: &mut Config, raw_experiments: Option<&Members<'_>>) {
+fn break_flags_of_broken_experiments(config: &mut Config, raw_experiments: Option<Members<'_>>) {
     for (key, entity) in &config.experiments {
         let Entity::Broken(_) = entity else { continue };
         let flag_key = raw_experiments

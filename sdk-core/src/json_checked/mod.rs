@@ -26,8 +26,6 @@
 //! numbers with a fraction or exponent are decoded by serde_json and Rust's float parser, so
 //! their values are exactly serde_json's.
 
-use std::borrow::Cow;
-
 use serde_json::{Number, Value};
 
 use crate::error::{Error, ErrorKind};
@@ -36,7 +34,7 @@ use crate::json_path;
 
 mod tree;
 
-pub(crate) use tree::{Members, Tree};
+pub(crate) use tree::{Bump, Members, Tree};
 
 /// The deepest nesting any caller may ask for. The parse itself uses no stack per level; what
 /// bounds this is recursion over the parsed value elsewhere: `Value`'s drop and clone, serde
@@ -86,7 +84,8 @@ pub(crate) struct Checked {
 pub(crate) fn parse_checked(text: &str, max_depth: usize) -> Result<Checked, Error> {
     let mut duplicates = Vec::new();
     let mut duplicate_count = 0usize;
-    let tree = parse_reporting(text, max_depth, &mut |parents, key| {
+    let arena = Bump::new();
+    let tree = parse_reporting(text, &arena, max_depth, &mut |parents, key| {
         duplicate_count += 1;
         if duplicates.len() < MAX_REPORTED_DUPLICATES {
             let mut path = steps_path(parents);
@@ -123,7 +122,7 @@ pub(crate) fn parse_unique(text: &str, max_depth: usize, what: &str) -> Result<V
     }
 }
 
-/// Parses `text` like [`parse_checked`] into a [`Tree`] borrowing from it, calling
+/// Parses `text` like [`parse_checked`] into a [`Tree`] in `arena` borrowing from it, calling
 /// `on_duplicate(parents, key)` for each key that repeats an earlier key of the same object:
 /// `parents` are the steps from the root to that object, `key` the repeated key. Nothing is
 /// kept about duplicates beyond what the callback keeps, so a document with a million of them
@@ -133,14 +132,18 @@ pub(crate) fn parse_unique(text: &str, max_depth: usize, what: &str) -> Result<V
 /// As [`parse_checked`].
 pub(crate) fn parse_reporting<'t>(
     text: &'t str,
+    arena: &'t Bump,
     max_depth: usize,
     on_duplicate: &mut dyn FnMut(&[Step<'_>], &str),
 ) -> Result<Tree<'t>, Error> {
     let mut parser = Parser {
         text,
+        arena,
         pos: 0,
         max_depth: max_depth.min(MAX_DEPTH),
         open: Vec::new(),
+        elements: Vec::new(),
+        members: Vec::new(),
     };
     parser.parse(on_duplicate).map_err(|failure| match failure {
         Failure::TooDeep(path) => Error::new(
@@ -213,20 +216,13 @@ enum Failure {
     Syntax(&'static str, usize),
 }
 
-/// An object or array being parsed.
+/// An object or array being parsed. Their elements and members wait on the parser's two
+/// scratch stacks and move into the arena, as a slice of their exact size, when the container
+/// closes.
 enum Open<'t> {
-    Array(Vec<Tree<'t>>),
+    /// Where its elements start on the element stack.
+    Array(usize),
     Object(Object<'t>),
-}
-
-impl Open<'_> {
-    fn step(&self) -> Step<'_> {
-        match self {
-            // The element being parsed is not pushed yet: its index is the count so far.
-            Open::Array(items) => Step::Index(items.len()),
-            Open::Object(object) => Step::Key(&object.key),
-        }
-    }
 }
 
 /// Objects with more members than this find a repeated key through a hash index; smaller ones
@@ -235,57 +231,57 @@ const SCAN_MEMBERS: usize = 16;
 
 /// An object being parsed.
 struct Object<'t> {
-    members: Vec<(Cow<'t, str>, Tree<'t>)>,
+    /// Where its members start on the member stack.
+    start: usize,
     /// The key whose value is being parsed.
-    key: Cow<'t, str>,
-    /// Member positions by key, once the object outgrows [`SCAN_MEMBERS`].
-    index: Option<FastMap<Cow<'t, str>, usize>>,
+    key: &'t str,
+    /// Member positions (from `start`) by key, once the object outgrows [`SCAN_MEMBERS`].
+    index: Option<FastMap<&'t str, usize>>,
 }
 
 impl<'t> Object<'t> {
-    fn new(key: Cow<'t, str>) -> Self {
-        Self {
-            members: Vec::new(),
-            key,
-            index: None,
-        }
-    }
-
-    /// Adds the member being parsed; `true` when its key repeats an earlier one, whose value
-    /// it then replaces in place (serde_json's rule with `preserve_order`).
-    fn insert(&mut self, value: Tree<'t>) -> bool {
+    /// Adds the member being parsed to `stack`, whose members from `start` on are this
+    /// object's; `true` when its key repeats an earlier one, whose value it then replaces in
+    /// place (serde_json's rule with `preserve_order`).
+    fn insert(&mut self, stack: &mut Vec<(&'t str, Tree<'t>)>, value: Tree<'t>) -> bool {
+        let members = stack.get_mut(self.start..).unwrap_or_default();
         let earlier = match &self.index {
-            Some(index) => index.get(&*self.key).copied(),
-            None => self.members.iter().position(|(k, _)| *k == self.key),
+            Some(index) => index.get(self.key).copied(),
+            None => members.iter().position(|(k, _)| *k == self.key),
         };
-        if let Some(slot) = earlier.and_then(|at| self.members.get_mut(at)) {
+        if let Some(slot) = earlier.and_then(|at| members.get_mut(at)) {
             slot.1 = value;
             return true;
         }
-        if self.index.is_none() && self.members.len() >= SCAN_MEMBERS {
-            let mut index = fast_map(self.members.len() * 2);
-            for (at, (key, _)) in self.members.iter().enumerate() {
-                index.insert(key.clone(), at);
-            }
-            self.index = Some(index);
+        let len = members.len();
+        if self.index.is_none() && len >= SCAN_MEMBERS {
+            let index = members.iter().enumerate().map(|(at, (key, _))| (*key, at));
+            let mut map = fast_map(len * 2);
+            map.extend(index);
+            self.index = Some(map);
         }
-        let key = std::mem::take(&mut self.key);
         if let Some(index) = &mut self.index {
-            index.insert(key.clone(), self.members.len());
+            index.insert(self.key, len);
         }
-        self.members.push((key, value));
+        stack.push((self.key, value));
         false
     }
 }
 
 struct Parser<'t> {
     text: &'t str,
+    /// Where arrays, objects and decoded strings go.
+    arena: &'t Bump,
     /// Byte offset of the next unread byte; always at a character boundary when a token starts
     /// (every token delimiter is ASCII).
     pos: usize,
     max_depth: usize,
-    /// The open containers, outermost first: the parse's only stack.
+    /// The open containers, outermost first.
     open: Vec<Open<'t>>,
+    /// The elements of the open arrays, outermost array's first.
+    elements: Vec<Tree<'t>>,
+    /// The members of the open objects, outermost object's first.
+    members: Vec<(&'t str, Tree<'t>)>,
 }
 
 impl<'t> Parser<'t> {
@@ -306,7 +302,11 @@ impl<'t> Parser<'t> {
                         Tree::Object(Members::default())
                     } else {
                         let key = self.key()?;
-                        self.open.push(Open::Object(Object::new(key)));
+                        self.open.push(Open::Object(Object {
+                            start: self.members.len(),
+                            key,
+                            index: None,
+                        }));
                         continue;
                     }
                 }
@@ -315,9 +315,9 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     self.skip_whitespace();
                     if self.eat(b']') {
-                        Tree::Array(Vec::new())
+                        Tree::Array(&[])
                     } else {
-                        self.open.push(Open::Array(Vec::new()));
+                        self.open.push(Open::Array(self.elements.len()));
                         continue;
                     }
                 }
@@ -339,21 +339,22 @@ impl<'t> Parser<'t> {
                             Some(_) => Err(self.syntax("trailing characters")),
                         };
                     }
-                    Some(Open::Array(items)) => {
-                        items.push(value);
+                    Some(Open::Array(_)) => {
+                        self.elements.push(value);
                         if self.eat(b',') {
                             break;
                         }
                         if !self.eat(b']') {
                             return Err(self.syntax("expected `,` or `]`"));
                         }
-                        let Some(Open::Array(items)) = self.open.pop() else {
+                        let Some(Open::Array(start)) = self.open.pop() else {
                             return Err(self.syntax("internal error: lost an array"));
                         };
-                        value = Tree::Array(items);
+                        let items = self.elements.drain(start.min(self.elements.len())..);
+                        value = Tree::Array(self.arena.alloc_slice_fill_iter(items));
                     }
                     Some(Open::Object(object)) => {
-                        if object.insert(value) {
+                        if object.insert(&mut self.members, value) {
                             self.report_duplicate(on_duplicate);
                         }
                         if self.eat(b',') {
@@ -370,7 +371,9 @@ impl<'t> Parser<'t> {
                         let Some(Open::Object(object)) = self.open.pop() else {
                             return Err(self.syntax("internal error: lost an object"));
                         };
-                        value = Tree::Object(Members(object.members));
+                        let start = object.start.min(self.members.len());
+                        let members = self.members.drain(start..);
+                        value = Tree::Object(Members(self.arena.alloc_slice_fill_iter(members)));
                     }
                 }
             }
@@ -379,17 +382,37 @@ impl<'t> Parser<'t> {
 
     /// Hands the key of the innermost object, which just repeated, to `on_duplicate`.
     fn report_duplicate(&self, on_duplicate: &mut dyn FnMut(&[Step<'_>], &str)) {
-        if let Some((Open::Object(object), parents)) = self.open.split_last() {
-            let parents: Vec<Step<'_>> = parents.iter().map(Open::step).collect();
-            on_duplicate(&parents, &object.key);
+        if let Some(Open::Object(object)) = self.open.last() {
+            let parents = self.steps(self.open.len().saturating_sub(1));
+            on_duplicate(&parents, object.key);
         }
+    }
+
+    /// The path steps of the first `count` open containers: an array's is the index of the
+    /// element being parsed (its elements so far), an object's the key of its member.
+    fn steps(&self, count: usize) -> Vec<Step<'t>> {
+        let mut steps = Vec::with_capacity(count);
+        // From the innermost array out: an array's elements end where the next inner one's
+        // start, or at the top of the element stack.
+        let mut end = self.elements.len();
+        for container in self.open.iter().rev() {
+            match container {
+                Open::Object(object) => steps.push(Step::Key(object.key)),
+                Open::Array(start) => {
+                    steps.push(Step::Index(end.saturating_sub(*start)));
+                    end = *start;
+                }
+            }
+        }
+        steps.reverse();
+        steps.truncate(count);
+        steps
     }
 
     fn check_depth(&self) -> Result<(), Failure> {
         // The container about to open is at level `open.len() + 1`.
         if self.open.len() >= self.max_depth {
-            let steps: Vec<Step<'_>> = self.open.iter().map(Open::step).collect();
-            return Err(Failure::TooDeep(path_of(&steps)));
+            return Err(Failure::TooDeep(path_of(&self.steps(self.open.len()))));
         }
         Ok(())
     }
@@ -426,7 +449,7 @@ impl<'t> Parser<'t> {
     }
 
     /// An object key and the `:` after it.
-    fn key(&mut self) -> Result<Cow<'t, str>, Failure> {
+    fn key(&mut self) -> Result<&'t str, Failure> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a string key"));
         }
@@ -439,7 +462,7 @@ impl<'t> Parser<'t> {
     }
 
     /// A string, starting at its opening quote: borrowed from the text unless it has escapes.
-    fn string(&mut self) -> Result<Cow<'t, str>, Failure> {
+    fn string(&mut self) -> Result<&'t str, Failure> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         let mut i = start + 1;
@@ -470,16 +493,13 @@ impl<'t> Parser<'t> {
             let inner = token
                 .get(1..token.len().saturating_sub(1))
                 .unwrap_or_default();
-            unescape(inner)
-                .map(Cow::Owned)
-                .ok_or(Failure::Syntax("invalid escape", start))
+            let decoded = unescape(inner).ok_or(Failure::Syntax("invalid escape", start))?;
+            Ok(self.arena.alloc_str(&decoded))
         } else {
             // No escape: the text between the quotes is the string.
-            Ok(Cow::Borrowed(
-                token
-                    .get(1..token.len().saturating_sub(1))
-                    .unwrap_or_default(),
-            ))
+            Ok(token
+                .get(1..token.len().saturating_sub(1))
+                .unwrap_or_default())
         }
     }
 

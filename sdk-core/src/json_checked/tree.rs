@@ -1,130 +1,130 @@
-//! The parse's own value: a JSON tree whose strings and keys borrow from the document text.
+//! The parse's own value: a JSON tree in an arena, whose strings borrow from the document text.
 //!
 //! A config is read once and compiled; building serde_json's `Value` for it first cost an
-//! allocation per key and per string, an `IndexMap` (two allocations and a SipHash per key)
-//! per object, and as much again to drop it: about 40 % of loading a 1,000-flag config. A
-//! [`Tree`] allocates only for arrays and objects (one `Vec` each) and for strings with
-//! escapes; objects are small and read a few times each, so a member is found by a linear scan.
-//! The config loader and the rule compiler read trees; [`Tree::to_value`] makes the
-//! `serde_json::Value` of the parts that are kept (variant values, metadata, literals).
+//! allocation per key, string, array and object, an `IndexMap` (with a SipHash per key) per
+//! object, and as much again to free it all: about 40 % of loading a 1,000-flag config. A
+//! [`Tree`] lives in a [`Bump`] arena the caller owns: its arrays and objects are slices in it,
+//! its strings are slices of the text (or, with escapes, decoded into the arena), so the parse
+//! makes a handful of large allocations and dropping the tree is dropping the arena. Objects
+//! are small and read a few times each, so a member is found by a linear scan. The config
+//! loader and the rule compiler read trees; [`Tree::to_value`] makes the `serde_json::Value` of
+//! the parts that are kept (variant values, metadata, literals).
 //!
 //! The accessors are named as serde_json's, so code reads the same over either.
 
-use std::borrow::Cow;
-
+pub(crate) use bumpalo::Bump;
 use serde_json::{Map, Number, Value};
 
-/// A JSON value borrowing from the text it was parsed from.
+/// A JSON value in an arena, borrowing from the text it was parsed from. Nothing in it needs
+/// dropping (the arena does not run destructors).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tree<'a> {
     Null,
     Bool(bool),
     Number(Number),
-    /// Borrowed from the text unless it had escapes.
-    String(Cow<'a, str>),
-    Array(Vec<Tree<'a>>),
+    String(&'a str),
+    Array(&'a [Tree<'a>]),
     Object(Members<'a>),
 }
 
 /// An object's members in document order, each key once (the parse keeps the last of two
 /// equal keys at the first one's place, as serde_json does).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Members<'a>(pub(super) Vec<(Cow<'a, str>, Tree<'a>)>);
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Members<'a>(pub(super) &'a [(&'a str, Tree<'a>)]);
 
 impl<'a> Members<'a> {
-    pub(crate) fn len(&self) -> usize {
+    pub(crate) fn len(self) -> usize {
         self.0.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0.is_empty()
     }
 
     /// The value of member `key`.
-    pub(crate) fn get(&self, key: &str) -> Option<&Tree<'a>> {
+    pub(crate) fn get(self, key: &str) -> Option<&'a Tree<'a>> {
         self.0
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, value)| value)
     }
 
-    /// Takes member `key` out (the others keep their order).
-    pub(crate) fn remove(&mut self, key: &str) -> Option<Tree<'a>> {
-        let at = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(at).1)
-    }
-
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Tree<'a>)> {
+    pub(crate) fn iter(self) -> impl ExactSizeIterator<Item = (&'a str, &'a Tree<'a>)> {
         self.into_iter()
     }
 
-    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.0.iter().map(|(key, _)| &**key)
+    pub(crate) fn keys(self) -> impl ExactSizeIterator<Item = &'a str> {
+        self.0.iter().map(|(key, _)| *key)
     }
 
-    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Tree<'a>> {
+    pub(crate) fn values(self) -> impl ExactSizeIterator<Item = &'a Tree<'a>> {
         self.0.iter().map(|(_, value)| value)
     }
 
+    /// A serde_json map as members in `arena`, each value as [`Tree::borrowed`] makes it.
+    pub(crate) fn borrowed(
+        map: &'a Map<String, Value>,
+        max_levels: usize,
+        arena: &'a Bump,
+    ) -> Self {
+        let members = map
+            .iter()
+            .map(|(key, value)| (key.as_str(), Tree::borrowed(value, max_levels, arena)));
+        Members(arena.alloc_slice_fill_iter(members))
+    }
+
     /// The object as serde_json's map, in the same order.
-    pub(crate) fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(self) -> Map<String, Value> {
         let mut map = Map::with_capacity(self.0.len());
-        for (key, value) in &self.0 {
-            map.insert(key.to_string(), value.to_value());
+        for (key, value) in self.0 {
+            map.insert((*key).to_owned(), value.to_value());
         }
         map
     }
 }
 
-impl<'m, 'a> IntoIterator for &'m Members<'a> {
-    type Item = (&'m str, &'m Tree<'a>);
+impl<'a> IntoIterator for Members<'a> {
+    type Item = (&'a str, &'a Tree<'a>);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'m, (Cow<'a, str>, Tree<'a>)>,
-        fn(&'m (Cow<'a, str>, Tree<'a>)) -> (&'m str, &'m Tree<'a>),
+        std::slice::Iter<'a, (&'a str, Tree<'a>)>,
+        fn(&'a (&'a str, Tree<'a>)) -> (&'a str, &'a Tree<'a>),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(key, value)| (&**key, value))
+        self.0.iter().map(|(key, value)| (*key, value))
     }
 }
 
-/// Members from pairs whose keys are already unique (a serde_json map's).
-impl<'a> FromIterator<(Cow<'a, str>, Tree<'a>)> for Members<'a> {
-    fn from_iter<I: IntoIterator<Item = (Cow<'a, str>, Tree<'a>)>>(pairs: I) -> Self {
-        Members(pairs.into_iter().collect())
-    }
-}
-
-impl<'a> IntoIterator for Members<'a> {
-    type Item = (Cow<'a, str>, Tree<'a>);
-    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Tree<'a>)>;
+impl<'a> IntoIterator for &Members<'a> {
+    type Item = (&'a str, &'a Tree<'a>);
+    type IntoIter = <Members<'a> as IntoIterator>::IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        (*self).into_iter()
     }
 }
 
 impl<'a> Tree<'a> {
     /// Object member `key` (`None` for a non-object too).
-    pub(crate) fn get(&self, key: &str) -> Option<&Tree<'a>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Tree<'a>> {
         self.as_object()?.get(key)
     }
 
-    pub(crate) fn as_object(&self) -> Option<&Members<'a>> {
+    pub(crate) fn as_object(&self) -> Option<Members<'a>> {
         match self {
-            Tree::Object(members) => Some(members),
+            Tree::Object(members) => Some(*members),
             _ => None,
         }
     }
 
-    pub(crate) fn as_array(&self) -> Option<&Vec<Tree<'a>>> {
+    pub(crate) fn as_array(&self) -> Option<&'a [Tree<'a>]> {
         match self {
             Tree::Array(items) => Some(items),
             _ => None,
         }
     }
 
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&'a str> {
         match self {
             Tree::String(text) => Some(text),
             _ => None,
@@ -181,7 +181,7 @@ impl<'a> Tree<'a> {
             Array(std::slice::Iter<'t, Tree<'a>>, Vec<Value>),
             /// The members to convert, those converted, and the key of the one being converted.
             Object(
-                std::slice::Iter<'t, (Cow<'a, str>, Tree<'a>)>,
+                std::slice::Iter<'t, (&'a str, Tree<'a>)>,
                 Map<String, Value>,
                 &'t str,
             ),
@@ -194,7 +194,7 @@ impl<'a> Tree<'a> {
                 Tree::Null => Some(Value::Null),
                 Tree::Bool(b) => Some(Value::Bool(*b)),
                 Tree::Number(n) => Some(Value::Number(n.clone())),
-                Tree::String(text) => Some(Value::String(text.to_string())),
+                Tree::String(text) => Some(Value::String((*text).to_owned())),
                 Tree::Array(items) => {
                     open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
                     None
@@ -218,7 +218,7 @@ impl<'a> Tree<'a> {
                             built.insert((*key).to_owned(), value);
                         }
                         members.next().map(|(name, value)| {
-                            *key = name;
+                            *key = *name;
                             value
                         })
                     }
@@ -243,15 +243,11 @@ impl<'a> Tree<'a> {
     /// shallower depth (an object where the original holds an object somewhere, which keeps
     /// an enclosing array from looking like a literal; else a non-empty array). The copy
     /// itself uses no recursion.
-    pub(crate) fn borrowed(value: &'a Value, max_levels: usize) -> Self {
+    pub(crate) fn borrowed(value: &'a Value, max_levels: usize, arena: &'a Bump) -> Self {
         enum Open<'a> {
             Array(std::slice::Iter<'a, Value>, Vec<Tree<'a>>),
             /// The members to convert, those converted, and the key of the one being converted.
-            Object(
-                serde_json::map::Iter<'a>,
-                Vec<(Cow<'a, str>, Tree<'a>)>,
-                &'a str,
-            ),
+            Object(serde_json::map::Iter<'a>, Vec<(&'a str, Tree<'a>)>, &'a str),
         }
         let mut open: Vec<Open<'a>> = Vec::new();
         let mut next = value;
@@ -261,8 +257,8 @@ impl<'a> Tree<'a> {
                 Value::Null => Some(Tree::Null),
                 Value::Bool(b) => Some(Tree::Bool(*b)),
                 Value::Number(n) => Some(Tree::Number(n.clone())),
-                Value::String(text) => Some(Tree::String(Cow::Borrowed(text))),
-                container if open.len() >= max_levels => Some(stand_in(container)),
+                Value::String(text) => Some(Tree::String(text)),
+                container if open.len() >= max_levels => Some(stand_in(container, arena)),
                 Value::Array(items) => {
                     open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
                     None
@@ -281,7 +277,7 @@ impl<'a> Tree<'a> {
                     }
                     Some(Open::Object(members, built, key)) => {
                         if let Some(value) = done.take() {
-                            built.push((Cow::Borrowed(*key), value));
+                            built.push((*key, value));
                         }
                         members.next().map(|(name, value)| {
                             *key = name;
@@ -294,8 +290,12 @@ impl<'a> Tree<'a> {
                     break;
                 }
                 done = match open.pop() {
-                    Some(Open::Array(_, built)) => Some(Tree::Array(built)),
-                    Some(Open::Object(_, built, _)) => Some(Tree::Object(Members(built))),
+                    Some(Open::Array(_, built)) => {
+                        Some(Tree::Array(arena.alloc_slice_fill_iter(built)))
+                    }
+                    Some(Open::Object(_, built, _)) => {
+                        Some(Tree::Object(Members(arena.alloc_slice_fill_iter(built))))
+                    }
                     None => None,
                 };
             }
@@ -305,7 +305,7 @@ impl<'a> Tree<'a> {
 
 /// What [`Tree::borrowed`] keeps of a container past its depth: whether it holds an object
 /// anywhere, and that it is not empty.
-fn stand_in<'a>(container: &Value) -> Tree<'a> {
+fn stand_in<'a>(container: &Value, arena: &'a Bump) -> Tree<'a> {
     let mut stack = vec![container];
     while let Some(value) = stack.pop() {
         match value {
@@ -314,5 +314,5 @@ fn stand_in<'a>(container: &Value) -> Tree<'a> {
             _ => {}
         }
     }
-    Tree::Array(vec![Tree::Null])
+    Tree::Array(arena.alloc_slice_fill_iter([Tree::Null]))
 }

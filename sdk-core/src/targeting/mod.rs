@@ -276,7 +276,8 @@ impl Rule {
     ) -> Result<CompiledRule, RuleProblem> {
         let set = RuleSet::new(options);
         let levels = compile::evaluators::value_levels(options.max_depth);
-        let rule = crate::json_checked::Tree::borrowed(rule, levels);
+        let arena = crate::json_checked::Bump::new();
+        let rule = crate::json_checked::Tree::borrowed(rule, levels, &arena);
         let (mut compiled, sites) = set.compile_with_sites(&rule)?;
         compiled.warnings.extend(set.reached_warnings(&sites));
         Ok(compiled)

@@ -142,7 +142,7 @@ pub(crate) fn check(op: Op, name: &str, arg: &Tree<'_>, path: &str) -> Vec<(Stri
             "flagd's schema expects `missing` to be an array of strings".to_owned(),
         ),
         Op::MissingSome => {
-            let ok = matches!(arg.as_array().map(Vec::as_slice),
+            let ok = matches!(arg.as_array(),
                 Some([Tree::Number(_), keys]) if is_string_array(keys));
             if !ok {
                 warn(path.to_owned(), "flagd's schema expects `missing_some` to be [number, [strings]]".to_owned());

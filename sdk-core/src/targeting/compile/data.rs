@@ -71,7 +71,7 @@ impl Compiler<'_> {
             };
             return Ok(Entered::Pending(Build::Val(plan), vec![child]));
         };
-        let mut rest = items.as_slice();
+        let mut rest: &[Tree<'_>] = items;
         let mut climb = None;
         if let Some((Tree::Array(levels), tail)) = rest.split_first() {
             let n = levels.first().and_then(Tree::as_f64).unwrap_or(0.0).abs();
@@ -105,7 +105,7 @@ pub(super) fn build_var(plan: VarPlan<'_>, done: Vec<Node>) -> Node {
         None => VarPath::Whole,
         Some((raw, node)) => match (raw, node) {
             (Tree::Null, _) => VarPath::Whole,
-            (Tree::String(s), _) if s.is_empty() => VarPath::Whole,
+            (Tree::String(""), _) => VarPath::Whole,
             (Tree::String(_) | Tree::Number(_) | Tree::Bool(_), _) => {
                 let mut text = String::new();
                 push_js_string(&mut text, &raw.to_value());

@@ -15,7 +15,6 @@
 //! names the evaluator where it started, so a chain of ten thousand broken links still gets
 //! one short message.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
@@ -23,7 +22,7 @@ use serde_json::Value;
 
 use super::{Bounds, Compiler, Paths, Stats};
 use crate::hashing::{fast_map, FastMap};
-use crate::json_checked::{Members, Tree};
+use crate::json_checked::{Bump, Members, Tree};
 use crate::targeting::node::{Evaluator, Node};
 use crate::targeting::{CompiledRule, RuleProblem};
 
@@ -160,25 +159,21 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles `options.evaluators`, each once.
     pub fn new(options: &crate::targeting::CompileOptions<'_>) -> Self {
-        let evaluators: Option<Members<'_>> = options.evaluators.map(|map| {
-            map.iter()
-                .map(|(name, body)| {
-                    let body = Tree::borrowed(body, value_levels(options.max_depth));
-                    (Cow::Borrowed(name.as_str()), body)
-                })
-                .collect()
-        });
-        Self::with_evaluators(evaluators.as_ref(), options)
+        let arena = Bump::new();
+        let levels = value_levels(options.max_depth);
+        let evaluators = options
+            .evaluators
+            .map(|map| Members::borrowed(map, levels, &arena));
+        Self::with_evaluators(evaluators, options)
     }
 
     /// Compiles `evaluators` (a parsed document's, not `options.evaluators`), each once, with
     /// the limits of `options`.
     pub(crate) fn with_evaluators(
-        evaluators: Option<&Members<'_>>,
+        evaluators: Option<Members<'_>>,
         options: &crate::targeting::CompileOptions<'_>,
     ) -> Self {
-        let empty = Members::default();
-        let map = evaluators.unwrap_or(&empty);
+        let map = evaluators.unwrap_or_default();
         let mut index = Index {
             names: fast_map(map.len()),
             slots: Vec::with_capacity(map.len()),
@@ -471,7 +466,8 @@ impl RuleSet {
     /// including a `$ref` to a broken evaluator, and when the document's rules together
     /// exceed `max_total_elements`.
     pub fn compile(&self, rule: &Value) -> Result<CompiledRule, RuleProblem> {
-        self.compile_tree(&Tree::borrowed(rule, value_levels(self.max_depth)))
+        let arena = Bump::new();
+        self.compile_tree(&Tree::borrowed(rule, value_levels(self.max_depth), &arena))
     }
 
     /// [`RuleSet::compile`] of a parsed document's rule.

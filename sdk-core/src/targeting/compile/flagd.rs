@@ -90,7 +90,7 @@ impl Compiler<'_> {
                 );
                 return Ok(Entered::Node(Node::Lit(Value::Null)));
             }
-            Some((Tree::Array(_), _)) => (items.as_slice(), 0),
+            Some((Tree::Array(_), _)) => (items, 0),
             Some((first, rest)) => {
                 let at = self.index_path(&plan.path, 0);
                 match first {

@@ -327,7 +327,7 @@ impl<'o> Compiler<'o> {
             }
             Tree::Object(map) => {
                 self.count(path, depth)?;
-                self.enter_object(map, path, depth)
+                self.enter_object(*map, path, depth)
             }
             scalar => {
                 self.count(path, depth)?;
@@ -338,7 +338,7 @@ impl<'o> Compiler<'o> {
 
     fn enter_object<'v>(
         &mut self,
-        map: &'v Members<'v>,
+        map: Members<'v>,
         path: &str,
         depth: usize,
     ) -> Result<Entered<'v>, RuleProblem> {

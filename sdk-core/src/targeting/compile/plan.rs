@@ -184,7 +184,7 @@ impl Compiler<'_> {
         path: &str,
         nodes: Vec<Node>,
     ) -> Node {
-        let items = arg.as_array().map(Vec::as_slice).unwrap_or_default();
+        let items = arg.as_array().unwrap_or_default();
         let null_source = items.first().is_some_and(Tree::is_null);
         let body_required = !matches!(op, Some(IterOp::All | IterOp::Some | IterOp::None));
         let null_body = body_required && items.get(1).is_none_or(Tree::is_null);
