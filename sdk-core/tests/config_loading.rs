@@ -978,3 +978,33 @@ fn an_implicit_layer_sharing_a_layer_salt_is_a_warning() {
             && d.path == "experiments.checkout"
             && d.message.contains("layer/checkout")));
 }
+
+/// Two flags with the same targeting rule (the loader compiles it once and shares it).
+fn two_flags_with(rule_f: Value, rule_g: Value, variants: Value) -> Value {
+    let flag = |rule: Value| {
+        json!({"state": "ENABLED", "variants": variants.clone(), "defaultVariant": null,
+               "targeting": rule})
+    };
+    json!({"flags": {"f": flag(rule_f), "g": flag(rule_g)}})
+}
+
+#[test]
+fn a_rule_repeated_in_two_flags_reports_its_warnings_in_each() {
+    let rule = json!({"fractional": ["same-bucket", ["a", 50], ["b", 50]]});
+    let config = load_value(&two_flags_with(
+        rule.clone(),
+        rule,
+        json!({"a": "a", "b": "b"}),
+    ));
+    for flag in ["f", "g"] {
+        let path = format!("flags.{flag}.targeting.fractional[0]");
+        assert!(
+            config
+                .diagnostics()
+                .iter()
+                .any(|d| d.path == path && d.message.contains("literal string")),
+            "no warning at {path}:\n{}",
+            describe(&config)
+        );
+    }
+}

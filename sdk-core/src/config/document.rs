@@ -5,6 +5,7 @@ use super::duplicates::{broken_ref, Duplicates, REPEATED_KEY};
 use super::experiments::{parse_experiment, parse_holdout, parse_layer};
 use super::flags::{parse_flag, parse_metadata, rule_path};
 use super::policies::parse_policy;
+use super::rules::DocumentRules;
 use super::{references, Config, Entity, Named};
 use crate::error::{Error, ErrorKind};
 use crate::hashing::fast_map;
@@ -55,7 +56,6 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     check_schema_version(top)?;
     let daemon_schema = declares_flagd_daemon_schema(top);
     let flag_entries = flag_entries(top.get("flags"), daemon_schema)?;
-    let top = &top;
 
     let mut diags = Diagnostics::default();
     for key in top.keys() {
@@ -84,7 +84,11 @@ pub(super) fn load(json: &str, limits: &Limits) -> Result<Config, Error> {
     let set_metadata = top
         .get("metadata")
         .and_then(|m| parse_metadata(m, "metadata", &mut diags));
-    let evaluators = parse_evaluators(top.get("$evaluators"), limits, &mut diags)?;
+    let evaluators = DocumentRules::new(parse_evaluators(
+        top.get("$evaluators"),
+        limits,
+        &mut diags,
+    )?);
     if flag_entries.len() > limits.max_flags {
         return Err(limit(format!(
             "flags: {} flags, more than the limit of {}",
@@ -229,18 +233,18 @@ fn entity<T>(
 
 /// The top-level sections that map keys to entities (`experiments`, `layers`, ...).
 struct Sections<'a> {
-    top: &'a Members<'a>,
+    top: Members<'a>,
     duplicates: &'a Duplicates,
 }
 
-impl Sections<'_> {
+impl<'a> Sections<'a> {
     /// Parses section `name`, each entity on its own; a duplicate key breaks its entity.
     fn parse<T>(
         &self,
         name: &str,
         max: usize,
         diags: &mut Diagnostics,
-        mut parse: impl FnMut(&str, &Tree<'_>, &str, &mut Diagnostics) -> Option<T>,
+        mut parse: impl FnMut(&str, &'a Tree<'a>, &str, &mut Diagnostics) -> Option<T>,
     ) -> Result<Vec<Named<T>>, Error> {
         let map = match self.top.get(name) {
             None | Some(Tree::Null) => return Ok(Vec::new()),

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use super::diagnostics::{Diagnostics, Severity};
 use super::fields::{as_u32, object, opt_bool, opt_number_in, opt_str, reject_unknown};
-use super::flags::compile_rule;
+use super::rules::DocumentRules;
 use crate::clock::Timestamp;
 use crate::context::path::HashedPath;
 use crate::json_checked::{Members, Tree};
 use crate::json_path;
 use crate::limits::Limits;
-use crate::targeting::{Rule, RuleSet};
+use crate::targeting::Rule;
 
 /// Where an experiment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,11 +136,11 @@ const EXPERIMENT_FIELDS: [&str; 13] = [
     "description",
 ];
 
-pub(crate) fn parse_experiment(
+pub(crate) fn parse_experiment<'t>(
     key: &str,
-    value: &Tree<'_>,
+    value: &'t Tree<'t>,
     path: &str,
-    evaluators: &RuleSet,
+    evaluators: &DocumentRules<'t>,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Experiment> {
@@ -172,13 +172,9 @@ pub(crate) fn parse_experiment(
     }
     let audience = match map.get("audience") {
         None | Some(Tree::Null) => Some(None),
-        Some(rule @ Tree::Object(_)) => compile_rule(
-            rule,
-            &|| json_path::key(path, "audience"),
-            evaluators,
-            diags,
-        )
-        .map(Some),
+        Some(rule @ Tree::Object(_)) => evaluators
+            .compile(rule, &|| json_path::key(path, "audience"), diags)
+            .map(Some),
         Some(other) => {
             diags.error(
                 &json_path::key(path, "audience"),

@@ -3,11 +3,12 @@
 use serde_json::{Map, Value};
 
 use super::diagnostics::{Diagnostics, Severity};
+use super::rules::DocumentRules;
 use crate::hashing::same_bytes;
 use crate::json_checked::Tree;
 use crate::json_path;
 use crate::limits::Limits;
-use crate::targeting::{Rule, RuleSet, Split};
+use crate::targeting::{Rule, Split};
 
 /// Whether a flag is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +61,11 @@ impl Flag {
 /// Parses one flag. Problems go to `diags`; an error-severity problem makes the caller keep the
 /// flag as broken, so the returned value is only used when none was pushed. The flag's tree is
 /// taken, so it is dropped as soon as the flag is built.
-pub(crate) fn parse_flag(
-    value: &Tree<'_>,
+pub(crate) fn parse_flag<'t>(
+    value: &'t Tree<'t>,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
-    rules: &RuleSet,
+    rules: &DocumentRules<'t>,
     limits: &Limits,
     extra_fields: &[&str],
     diags: &mut Diagnostics,
@@ -311,10 +312,10 @@ fn parse_default_variant(
     }
 }
 
-fn parse_targeting(
-    value: Option<&Tree<'_>>,
+fn parse_targeting<'t>(
+    value: Option<&'t Tree<'t>>,
     flag_path: &str,
-    rules: &RuleSet,
+    rules: &DocumentRules<'t>,
     diags: &mut Diagnostics,
 ) -> Option<Option<Rule>> {
     let path = || json_path::key(flag_path, "targeting");
@@ -322,7 +323,7 @@ fn parse_targeting(
         // flagd treats an absent, null or empty targeting object as "no targeting".
         None | Some(Tree::Null) => Some(None),
         Some(Tree::Object(map)) if map.is_empty() => Some(None),
-        Some(rule @ Tree::Object(_)) => compile_rule(rule, &path, rules, diags).map(Some),
+        Some(rule @ Tree::Object(_)) => rules.compile(rule, &path, diags).map(Some),
         Some(other) => {
             diags.error(
                 &path(),
@@ -331,28 +332,6 @@ fn parse_targeting(
                     other.type_name()
                 ),
             );
-            None
-        }
-    }
-}
-
-/// Compiles a JSON Logic rule found at `path()` against the document's shared `$evaluators`,
-/// turning rule problems into diagnostics. The path is built only for a diagnostic.
-pub(crate) fn compile_rule(
-    rule: &Tree<'_>,
-    path: &dyn Fn() -> String,
-    rules: &RuleSet,
-    diags: &mut Diagnostics,
-) -> Option<Rule> {
-    match rules.compile_tree(rule) {
-        Ok(compiled) => {
-            for warning in compiled.warnings {
-                diags.violation(&rule_path(&path(), &warning.path), warning.message);
-            }
-            Some(compiled.rule)
-        }
-        Err(problem) => {
-            diags.error(&rule_path(&path(), &problem.path), problem.message);
             None
         }
     }

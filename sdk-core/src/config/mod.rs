@@ -12,6 +12,7 @@ mod fields;
 mod flags;
 mod policies;
 mod references;
+mod rules;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub(crate) use experiments::{Experiment, ExperimentStatus, Holdout, Layer};

@@ -470,6 +470,23 @@ impl RuleSet {
         self.compile_tree(&Tree::borrowed(rule, value_levels(self.max_depth), &arena))
     }
 
+    /// Compiled elements counted so far against `max_total_elements`, evaluators included.
+    pub(crate) fn elements_counted(&self) -> usize {
+        self.total.get()
+    }
+
+    /// Counts `elements` more against `max_total_elements`, for a rule shared with one compiled
+    /// before (see `config::rules`), as if it were compiled again: `false`, and nothing
+    /// counted, when that would exceed the total.
+    pub(crate) fn count_shared(&self, elements: usize) -> bool {
+        let total = self.total.get().saturating_add(elements);
+        let fits = total <= self.max_total;
+        if fits {
+            self.total.set(total);
+        }
+        fits
+    }
+
     /// [`RuleSet::compile`] of a parsed document's rule.
     pub(crate) fn compile_tree(&self, rule: &Tree<'_>) -> Result<CompiledRule, RuleProblem> {
         self.compile_with_sites(rule).map(|(compiled, _)| compiled)
