@@ -1008,3 +1008,24 @@ fn a_rule_repeated_in_two_flags_reports_its_warnings_in_each() {
         );
     }
 }
+
+#[test]
+fn rules_that_differ_only_in_a_constant_stay_apart() {
+    let rule = |age: u32| json!({"if": [{">=": [{"var": "age"}, age]}, "on", "off"]});
+    let client = client(&two_flags_with(
+        rule(16),
+        rule(18),
+        json!({"on": true, "off": false}),
+    ));
+    let mut ctx = Context::new();
+    ctx.set_int("age", 17);
+    let served: Vec<Value> = ["f", "g"]
+        .iter()
+        .map(|flag| {
+            client
+                .evaluate(flag, &ctx, &Value::Null, FlagType::Any)
+                .value
+        })
+        .collect();
+    assert_eq!(served, [json!(true), json!(false)]);
+}

@@ -138,7 +138,7 @@ const EXPERIMENT_FIELDS: [&str; 13] = [
 
 pub(crate) fn parse_experiment<'t>(
     key: &str,
-    value: &'t Tree<'t>,
+    value: &Tree<'t>,
     path: &str,
     evaluators: &DocumentRules<'t>,
     limits: &Limits,

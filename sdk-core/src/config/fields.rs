@@ -6,12 +6,12 @@ use crate::json_checked::{Members, Tree};
 use crate::json_path;
 
 /// The object at `path`, or an error diagnostic.
-pub(crate) fn object<'v>(
-    value: &'v Tree<'v>,
+pub(crate) fn object<'t>(
+    value: &Tree<'t>,
     path: &str,
     what: &str,
     diags: &mut Diagnostics,
-) -> Option<Members<'v>> {
+) -> Option<Members<'t>> {
     match value {
         Tree::Object(map) => Some(*map),
         other => {

@@ -62,7 +62,7 @@ impl Flag {
 /// flag as broken, so the returned value is only used when none was pushed. The flag's tree is
 /// taken, so it is dropped as soon as the flag is built.
 pub(crate) fn parse_flag<'t>(
-    value: &'t Tree<'t>,
+    value: &Tree<'t>,
     path: &str,
     set_metadata: Option<&Map<String, Value>>,
     rules: &DocumentRules<'t>,
@@ -313,7 +313,7 @@ fn parse_default_variant(
 }
 
 fn parse_targeting<'t>(
-    value: Option<&'t Tree<'t>>,
+    value: Option<&Tree<'t>>,
     flag_path: &str,
     rules: &DocumentRules<'t>,
     diags: &mut Diagnostics,

@@ -233,6 +233,8 @@ const SCAN_MEMBERS: usize = 16;
 struct Object<'t> {
     /// Where its members start on the member stack.
     start: usize,
+    /// Where its `{` is in the text.
+    opened_at: usize,
     /// The key whose value is being parsed.
     key: &'t str,
     /// Member positions (from `start`) by key, once the object outgrows [`SCAN_MEMBERS`].
@@ -296,14 +298,16 @@ impl<'t> Parser<'t> {
             let mut value = match self.peek() {
                 Some(b'{') => {
                     self.check_depth()?;
+                    let opened_at = self.pos;
                     self.pos += 1;
                     self.skip_whitespace();
                     if self.eat(b'}') {
-                        Tree::Object(Members::default())
+                        Tree::Object(Members(&[], self.source(opened_at)))
                     } else {
                         let key = self.key()?;
                         self.open.push(Open::Object(Object {
                             start: self.members.len(),
+                            opened_at,
                             key,
                             index: None,
                         }));
@@ -373,7 +377,8 @@ impl<'t> Parser<'t> {
                         };
                         let start = object.start.min(self.members.len());
                         let members = self.members.drain(start..);
-                        value = Tree::Object(Members(self.arena.alloc_slice_fill_iter(members)));
+                        let members = self.arena.alloc_slice_fill_iter(members);
+                        value = Tree::Object(Members(members, self.source(object.opened_at)));
                     }
                 }
             }
@@ -407,6 +412,11 @@ impl<'t> Parser<'t> {
         steps.reverse();
         steps.truncate(count);
         steps
+    }
+
+    /// The text from `from` to the current position.
+    fn source(&self, from: usize) -> &'t str {
+        self.text.get(from..self.pos).unwrap_or_default()
     }
 
     fn check_depth(&self) -> Result<(), Failure> {

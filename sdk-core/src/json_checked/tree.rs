@@ -30,9 +30,16 @@ pub(crate) enum Tree<'a> {
 /// An object's members in document order, each key once (the parse keeps the last of two
 /// equal keys at the first one's place, as serde_json does).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Members<'a>(pub(super) &'a [(&'a str, Tree<'a>)]);
+pub(crate) struct Members<'a>(pub(super) &'a [(&'a str, Tree<'a>)], pub(super) &'a str);
 
 impl<'a> Members<'a> {
+    /// The object's text as the document writes it, from `{` to `}`; empty for an object
+    /// that was not parsed (see [`Tree::borrowed`]). Two objects with the same text are the
+    /// same JSON.
+    pub(crate) fn source(self) -> &'a str {
+        self.1
+    }
+
     pub(crate) fn len(self) -> usize {
         self.0.len()
     }
@@ -70,7 +77,7 @@ impl<'a> Members<'a> {
         let members = map
             .iter()
             .map(|(key, value)| (key.as_str(), Tree::borrowed(value, max_levels, arena)));
-        Members(arena.alloc_slice_fill_iter(members))
+        Members(arena.alloc_slice_fill_iter(members), "")
     }
 
     /// The object as serde_json's map, in the same order.
@@ -294,7 +301,8 @@ impl<'a> Tree<'a> {
                         Some(Tree::Array(arena.alloc_slice_fill_iter(built)))
                     }
                     Some(Open::Object(_, built, _)) => {
-                        Some(Tree::Object(Members(arena.alloc_slice_fill_iter(built))))
+                        let members = arena.alloc_slice_fill_iter(built);
+                        Some(Tree::Object(Members(members, "")))
                     }
                     None => None,
                 };
