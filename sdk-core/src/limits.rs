@@ -37,7 +37,8 @@ pub struct Limits {
     /// Most compiled elements (operator nodes and literal values, allow-list entries
     /// included) in all the rules of one document together, each `$evaluators` entry counted
     /// once however many rules use it: bounds the memory of the compiled rules (about 50
-    /// bytes an element, plus string bytes).
+    /// bytes an element, plus string bytes). A rule written out identically in several places
+    /// is compiled once and shared, but counts at every place, as if compiled again.
     pub max_total_rule_elements: usize,
     /// Most experiments in one config.
     pub max_experiments: usize,

@@ -302,7 +302,10 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     self.skip_whitespace();
                     if self.eat(b'}') {
-                        Tree::Object(Members(&[], self.source(opened_at)))
+                        Tree::Object(Members {
+                            entries: &[],
+                            source: self.source(opened_at),
+                        })
                     } else {
                         let key = self.key()?;
                         self.open.push(Open::Object(Object {
@@ -378,7 +381,11 @@ impl<'t> Parser<'t> {
                         let start = object.start.min(self.members.len());
                         let members = self.members.drain(start..);
                         let members = self.arena.alloc_slice_fill_iter(members);
-                        value = Tree::Object(Members(members, self.source(object.opened_at)));
+                        let source = self.source(object.opened_at);
+                        value = Tree::Object(Members {
+                            entries: members,
+                            source,
+                        });
                     }
                 }
             }

@@ -30,27 +30,31 @@ pub(crate) enum Tree<'a> {
 /// An object's members in document order, each key once (the parse keeps the last of two
 /// equal keys at the first one's place, as serde_json does).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Members<'a>(pub(super) &'a [(&'a str, Tree<'a>)], pub(super) &'a str);
+pub(crate) struct Members<'a> {
+    pub(super) entries: &'a [(&'a str, Tree<'a>)],
+    /// See [`Members::source`].
+    pub(super) source: &'a str,
+}
 
 impl<'a> Members<'a> {
     /// The object's text as the document writes it, from `{` to `}`; empty for an object
     /// that was not parsed (see [`Tree::borrowed`]). Two objects with the same text are the
     /// same JSON.
     pub(crate) fn source(self) -> &'a str {
-        self.1
+        self.source
     }
 
     pub(crate) fn len(self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     pub(crate) fn is_empty(self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// The value of member `key`.
     pub(crate) fn get(self, key: &str) -> Option<&'a Tree<'a>> {
-        self.0
+        self.entries
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, value)| value)
@@ -61,11 +65,11 @@ impl<'a> Members<'a> {
     }
 
     pub(crate) fn keys(self) -> impl ExactSizeIterator<Item = &'a str> {
-        self.0.iter().map(|(key, _)| *key)
+        self.entries.iter().map(|(key, _)| *key)
     }
 
     pub(crate) fn values(self) -> impl ExactSizeIterator<Item = &'a Tree<'a>> {
-        self.0.iter().map(|(_, value)| value)
+        self.entries.iter().map(|(_, value)| value)
     }
 
     /// A serde_json map as members in `arena`, each value as [`Tree::borrowed`] makes it.
@@ -77,13 +81,16 @@ impl<'a> Members<'a> {
         let members = map
             .iter()
             .map(|(key, value)| (key.as_str(), Tree::borrowed(value, max_levels, arena)));
-        Members(arena.alloc_slice_fill_iter(members), "")
+        Members {
+            entries: arena.alloc_slice_fill_iter(members),
+            source: "",
+        }
     }
 
     /// The object as serde_json's map, in the same order.
     pub(crate) fn to_map(self) -> Map<String, Value> {
-        let mut map = Map::with_capacity(self.0.len());
-        for (key, value) in self.0 {
+        let mut map = Map::with_capacity(self.entries.len());
+        for (key, value) in self.entries {
             map.insert((*key).to_owned(), value.to_value());
         }
         map
@@ -98,7 +105,7 @@ impl<'a> IntoIterator for Members<'a> {
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(key, value)| (*key, value))
+        self.entries.iter().map(|(key, value)| (*key, value))
     }
 }
 
@@ -208,7 +215,7 @@ impl<'a> Tree<'a> {
                 }
                 Tree::Object(members) => {
                     let map = Map::with_capacity(members.len());
-                    open.push(Open::Object(members.0.iter(), map, ""));
+                    open.push(Open::Object(members.entries.iter(), map, ""));
                     None
                 }
             };
@@ -301,8 +308,11 @@ impl<'a> Tree<'a> {
                         Some(Tree::Array(arena.alloc_slice_fill_iter(built)))
                     }
                     Some(Open::Object(_, built, _)) => {
-                        let members = arena.alloc_slice_fill_iter(built);
-                        Some(Tree::Object(Members(members, "")))
+                        let entries = arena.alloc_slice_fill_iter(built);
+                        Some(Tree::Object(Members {
+                            entries,
+                            source: "",
+                        }))
                     }
                     None => None,
                 };
