@@ -234,14 +234,17 @@ impl<'c> Reader<'c> {
         }
         let call = self.client.call(options);
         let max_unit = self.client.limits().max_unit_bytes;
-        precomputed::write_payload(
-            out,
-            snapshot,
-            snapshot.outcomes(ctx, &call).map(|outcome| {
-                let unit = snapshot.exposure_unit(ctx, &outcome, max_unit);
-                (outcome, unit)
-            }),
-        );
+        let mut writer = precomputed::PayloadWriter::begin(out, snapshot);
+        snapshot.for_each_outcome(ctx, &call, |outcome| {
+            // Most outcomes log no exposure: no call (nor a drop of its result) for them.
+            if outcome.exposed {
+                let unit = snapshot.exposure_unit(ctx, outcome, max_unit);
+                writer.entry(outcome, unit.as_deref());
+            } else {
+                writer.entry(outcome, None);
+            }
+        });
+        writer.finish();
         Ok(())
     }
 }

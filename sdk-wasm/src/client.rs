@@ -108,6 +108,10 @@ pub struct WasmClient {
     output: Output,
     /// The dynamic path's input, which JS writes in place (`reserveInput`).
     input: InputBuffers,
+    /// The last `precompute` payload: one buffer kept from call to call, so that a payload is
+    /// written into storage that fits it rather than a new `Vec` grown (and copied) a few
+    /// times per call.
+    payload: Vec<u8>,
 }
 
 /// Buffers in wasm memory that JS writes a context's typed attributes into before
@@ -224,6 +228,7 @@ impl WasmClient {
                 decision: None,
             },
             input: InputBuffers::default(),
+            payload: Vec::new(),
         }
     }
 
@@ -476,7 +481,7 @@ impl WasmClient {
         ctx_json: Option<String>,
         decision_key: Option<String>,
         eligible: Option<Vec<String>>,
-    ) -> Result<Vec<u8>, JsValue> {
+    ) -> Result<js_sys::Uint8Array, JsValue> {
         let snapshot = Arc::clone(&self.snapshot);
         self.input.fill(
             &mut self.ctx,
@@ -488,11 +493,14 @@ impl WasmClient {
             .as_ref()
             .map(|keys| keys.iter().map(String::as_str).collect());
         let options = options(&decision_key, &eligible);
-        let mut out = Vec::with_capacity(512);
-        js_result(
-            Reader::new(&self.client, snapshot).precompute_into(&self.ctx, &options, &mut out),
-        )?;
-        Ok(out)
+        js_result(Reader::new(&self.client, snapshot).precompute_into(
+            &self.ctx,
+            &options,
+            &mut self.payload,
+        ))?;
+        // Copied into a new JS array: the caller owns the bytes; the buffer stays for the
+        // next call.
+        Ok(js_sys::Uint8Array::from(self.payload.as_slice()))
     }
 
     /// Queues a `track` event; `properties` is a JSON object text. Throws a `TandemError`

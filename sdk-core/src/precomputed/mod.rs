@@ -26,7 +26,7 @@ mod write;
 
 use crate::evaluation::{ErrorCode, EvalOptions, Outcome};
 
-pub(crate) use write::write_payload;
+pub(crate) use write::PayloadWriter;
 
 /// The payload format version.
 pub(crate) const PAYLOAD_VERSION: u64 = 1;

@@ -326,6 +326,39 @@ impl Snapshot {
         })
     }
 
+    /// Every flag's outcome for `ctx`, in flag order, handed to `each` (nothing logged):
+    /// `precompute`. A plain loop rather than [`Snapshot::outcomes`]: each outcome is built
+    /// where `each` reads it, without the moves of an iterator's `Option<Outcome>` and of
+    /// the adapters over it (in the size-tuned wasm build each move is a `memory.copy`, a call
+    /// out of the wasm code in V8).
+    pub(crate) fn for_each_outcome(
+        &self,
+        ctx: &Context,
+        call: &Call<'_>,
+        mut each: impl FnMut(&Outcome),
+    ) {
+        let count = u32::try_from(self.flag_count()).unwrap_or(u32::MAX);
+        let mut flag = 0;
+        #[cfg(feature = "config")]
+        if let Source::Config(config) = &self.source {
+            while flag < count {
+                each(&crate::evaluation::flag::evaluate(
+                    config,
+                    &self.tables,
+                    flag,
+                    ctx,
+                    call,
+                ));
+                flag += 1;
+            }
+            return;
+        }
+        while flag < count {
+            each(&self.outcome(flag, ctx, call));
+            flag += 1;
+        }
+    }
+
     /// Evaluates the flag `key` (no type check, nothing logged).
     #[inline]
     pub(crate) fn outcome_for_key(&self, key: &str, ctx: &Context, call: &Call<'_>) -> Outcome {
