@@ -191,63 +191,28 @@ impl<'a> Tree<'a> {
     /// The same value as serde_json's. Without recursion, like the parse: a value may nest as
     /// deep as [`super::MAX_DEPTH`], and converting it must not need the stack for that.
     pub(crate) fn to_value(&self) -> Value {
-        enum Open<'t, 'a> {
-            Array(std::slice::Iter<'t, Tree<'a>>, Vec<Value>),
-            /// The members to convert, those converted, and the key of the one being converted.
-            Object(
-                std::slice::Iter<'t, (&'a str, Tree<'a>)>,
-                Map<String, Value>,
-                &'t str,
-            ),
-        }
-        let mut open: Vec<Open<'_, 'a>> = Vec::new();
-        let mut next = self;
-        loop {
-            // `None` when `next` opened a container, which has nothing to receive yet.
-            let mut done = match next {
-                Tree::Null => Some(Value::Null),
-                Tree::Bool(b) => Some(Value::Bool(*b)),
-                Tree::Number(n) => Some(Value::Number(n.clone())),
-                Tree::String(text) => Some(Value::String((*text).to_owned())),
-                Tree::Array(items) => {
-                    open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
-                    None
-                }
+        convert(
+            self,
+            |tree, _| match tree {
+                Tree::Null => Shape::Done(Value::Null),
+                Tree::Bool(b) => Shape::Done(Value::Bool(*b)),
+                Tree::Number(n) => Shape::Done(Value::Number(n.clone())),
+                Tree::String(text) => Shape::Done(Value::String((*text).to_owned())),
+                Tree::Array(items) => Shape::Array(items),
                 Tree::Object(members) => {
-                    let map = Map::with_capacity(members.len());
-                    open.push(Open::Object(members.entries.iter(), map, ""));
-                    None
+                    Shape::Object(members.entries.iter().map(|(key, value)| (*key, value)))
                 }
-            };
-            // Hand the finished value to its container, closing every container it completes.
-            loop {
-                let following = match open.last_mut() {
-                    None => return done.unwrap_or(Value::Null),
-                    Some(Open::Array(items, built)) => {
-                        built.extend(done.take());
-                        items.next()
-                    }
-                    Some(Open::Object(members, built, key)) => {
-                        if let Some(value) = done.take() {
-                            built.insert((*key).to_owned(), value);
-                        }
-                        members.next().map(|(name, value)| {
-                            *key = *name;
-                            value
-                        })
-                    }
-                };
-                if let Some(value) = following {
-                    next = value;
-                    break;
-                }
-                done = match open.pop() {
-                    Some(Open::Array(_, built)) => Some(Value::Array(built)),
-                    Some(Open::Object(_, built, _)) => Some(Value::Object(built)),
-                    None => None,
-                };
-            }
-        }
+            },
+            Value::Array,
+            |members| {
+                Value::Object(
+                    members
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                )
+            },
+        )
     }
 
     /// A tree over serde_json's value, borrowing its strings, for callers that hold a `Value`
@@ -258,65 +223,102 @@ impl<'a> Tree<'a> {
     /// an enclosing array from looking like a literal; else a non-empty array). The copy
     /// itself uses no recursion.
     pub(crate) fn borrowed(value: &'a Value, max_levels: usize, arena: &'a Bump) -> Self {
-        enum Open<'a> {
-            Array(std::slice::Iter<'a, Value>, Vec<Tree<'a>>),
-            /// The members to convert, those converted, and the key of the one being converted.
-            Object(serde_json::map::Iter<'a>, Vec<(&'a str, Tree<'a>)>, &'a str),
-        }
-        let mut open: Vec<Open<'a>> = Vec::new();
-        let mut next = value;
+        convert(
+            value,
+            |value, level| match value {
+                Value::Null => Shape::Done(Tree::Null),
+                Value::Bool(b) => Shape::Done(Tree::Bool(*b)),
+                Value::Number(n) => Shape::Done(Tree::Number(n.clone())),
+                Value::String(text) => Shape::Done(Tree::String(text)),
+                container if level > max_levels => Shape::Done(stand_in(container, arena)),
+                Value::Array(items) => Shape::Array(items),
+                Value::Object(map) => Shape::Object(map.iter().map(|(key, value)| (&**key, value))),
+            },
+            |items| Tree::Array(arena.alloc_slice_fill_iter(items)),
+            |members| {
+                let entries = arena.alloc_slice_fill_iter(members);
+                Tree::Object(Members {
+                    entries,
+                    source: "",
+                })
+            },
+        )
+    }
+}
+
+/// What [`convert`] finds a source value to be.
+enum Shape<'s, S, T, M> {
+    /// Converted already (a scalar, or a container it does not descend into).
+    Done(T),
+    Array(&'s [S]),
+    /// An object's members, as `(key, value)` pairs.
+    Object(M),
+}
+
+/// Converts one JSON tree into another without recursion (a heap stack of open containers):
+/// `shape(value, level)` says what a value at `level` (the root is 1) is, `array` and `object`
+/// build a container from its converted items or members, in order.
+fn convert<'s, S, T, M>(
+    root: &'s S,
+    mut shape: impl FnMut(&'s S, usize) -> Shape<'s, S, T, M>,
+    mut array: impl FnMut(Vec<T>) -> T,
+    mut object: impl FnMut(Vec<(&'s str, T)>) -> T,
+) -> T
+where
+    M: Iterator<Item = (&'s str, &'s S)>,
+{
+    enum Open<'s, S, T, M> {
+        Array(std::slice::Iter<'s, S>, Vec<T>),
+        /// The members to convert, those converted, and the key of the one being converted.
+        Object(M, Vec<(&'s str, T)>, &'s str),
+    }
+    let mut open: Vec<Open<'s, S, T, M>> = Vec::new();
+    let mut next = root;
+    loop {
+        // `None` when `next` opened a container, which has nothing to receive yet.
+        let mut done = match shape(next, open.len() + 1) {
+            Shape::Done(value) => Some(value),
+            Shape::Array(items) => {
+                open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
+                None
+            }
+            Shape::Object(members) => {
+                let (len, _) = members.size_hint();
+                open.push(Open::Object(members, Vec::with_capacity(len), ""));
+                None
+            }
+        };
+        // Hand the finished value to its container, closing every container it completes.
         loop {
-            // `None` when `next` opened a container, which has nothing to receive yet.
-            let mut done = match next {
-                Value::Null => Some(Tree::Null),
-                Value::Bool(b) => Some(Tree::Bool(*b)),
-                Value::Number(n) => Some(Tree::Number(n.clone())),
-                Value::String(text) => Some(Tree::String(text)),
-                container if open.len() >= max_levels => Some(stand_in(container, arena)),
-                Value::Array(items) => {
-                    open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
-                    None
+            let following = match open.last_mut() {
+                None => match done {
+                    Some(value) => return value,
+                    // Unreachable: a container is only closed with its stack entry.
+                    None => return array(Vec::new()),
+                },
+                Some(Open::Array(items, built)) => {
+                    built.extend(done.take());
+                    items.next()
                 }
-                Value::Object(map) => {
-                    open.push(Open::Object(map.iter(), Vec::with_capacity(map.len()), ""));
-                    None
+                Some(Open::Object(members, built, key)) => {
+                    if let Some(value) = done.take() {
+                        built.push((*key, value));
+                    }
+                    members.next().map(|(name, value)| {
+                        *key = name;
+                        value
+                    })
                 }
             };
-            loop {
-                let following = match open.last_mut() {
-                    None => return done.unwrap_or(Tree::Null),
-                    Some(Open::Array(items, built)) => {
-                        built.extend(done.take());
-                        items.next()
-                    }
-                    Some(Open::Object(members, built, key)) => {
-                        if let Some(value) = done.take() {
-                            built.push((*key, value));
-                        }
-                        members.next().map(|(name, value)| {
-                            *key = name;
-                            value
-                        })
-                    }
-                };
-                if let Some(value) = following {
-                    next = value;
-                    break;
-                }
-                done = match open.pop() {
-                    Some(Open::Array(_, built)) => {
-                        Some(Tree::Array(arena.alloc_slice_fill_iter(built)))
-                    }
-                    Some(Open::Object(_, built, _)) => {
-                        let entries = arena.alloc_slice_fill_iter(built);
-                        Some(Tree::Object(Members {
-                            entries,
-                            source: "",
-                        }))
-                    }
-                    None => None,
-                };
+            if let Some(value) = following {
+                next = value;
+                break;
             }
+            done = match open.pop() {
+                Some(Open::Array(_, built)) => Some(array(built)),
+                Some(Open::Object(_, built, _)) => Some(object(built)),
+                None => None,
+            };
         }
     }
 }
