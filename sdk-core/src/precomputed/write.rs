@@ -91,9 +91,7 @@ impl<'a> PayloadWriter<'a> {
     /// serializer escapes only `"`, `\\` and control characters), else through the serializer.
     fn string(&mut self, text: &str) {
         if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-            self.put(b"\"");
-            self.put(text.as_bytes());
-            self.put(b"\"");
+            self.code(text);
         } else {
             self.serialize(text);
         }
@@ -105,8 +103,8 @@ impl<'a> PayloadWriter<'a> {
         self.put(b"\":");
     }
 
-    /// Appends `"<code>"`: reasons and error codes are ASCII identifiers that need no escape
-    /// (pinned by the codes' tests), so they skip the serializer.
+    /// Appends `"<code>"` for text that needs no escape: reasons and error codes are ASCII
+    /// identifiers (pinned by the codes' tests), so they skip the serializer and the scan.
     fn code(&mut self, name: &str) {
         self.put(b"\"");
         self.put(name.as_bytes());
